@@ -14,10 +14,12 @@ CACHE_DIR="${CBO_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/consistent-backup-op
 K8S_DIR="$CACHE_DIR/kubernetes-$K8S_VERSION"
 ETCD_DIR="$CACHE_DIR/etcd-$ETCD_VERSION"
 
-command -v go >/dev/null || { echo "build-binaries: Go (1.25 or newer) is required to build the test control plane" >&2; exit 1; }
+command -v go >/dev/null || { echo "build-control-plane: Go (1.25 or newer) is required to build the test control plane" >&2; exit 1; }
+# The harness signs its certificates with openssl; install it where it is missing (Debian, as root).
+command -v openssl >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl >&2; }
 
 export CGO_ENABLED=0 GOFLAGS=-mod=mod GOTOOLCHAIN="${GOTOOLCHAIN:-local}"
-log() { printf '[build-binaries] %s\n' "$*" >&2; }
+log() { printf '[build-control-plane] %s\n' "$*" >&2; }
 
 # Writes a consumer go.mod in $1 requiring module $2@$3, replacing local (./ or ../) replace targets of
 # that module with the published module at version $4 (empty: keep the version that is required).
