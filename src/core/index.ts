@@ -2,6 +2,7 @@
 // knows about backups.
 export { realClock, sleep, type Clock, type TimerHandle } from './clock.ts';
 export { FakeClock, settle } from './fake-clock.ts';
+export { FakeListWatch } from './fake-list-watch.ts';
 export {
   Controller,
   keyFromLabels,
