@@ -25,7 +25,7 @@ export interface InformerOptions<T extends KubeObject> {
   /** Every this often each handler gets update(obj, obj) for every cached object. Default 10 h; 0: never. */
   resyncPeriodMs?: number;
   /**
-   * Server-side timeout of each watch. A watch still open a little after it is replaced, so a silently dead
+   * Server-side timeout of each watch. A watch still open well after it is replaced, so a silently dead
    * connection cannot stall the informer. Default: random between 5 and 10 minutes, as client-go does.
    */
   watchTimeoutSeconds?: number;
@@ -42,6 +42,7 @@ export interface InformerOptions<T extends KubeObject> {
 
 const backoffInitialMs = 800;
 const backoffMaxMs = 30_000;
+/** How long past its timeout a watch may stay open before it is presumed dead: this, or the timeout if shorter. */
 const watchdogGraceMs = 30_000;
 /** A watch the server closes sooner than this without any event counts as a failure (no hot loop). */
 const minHealthyWatchMs = 1_000;
@@ -186,7 +187,7 @@ export class Informer<T extends KubeObject = KubeObject> {
         if (gen !== this.generation) return;
         this.fail('watch outlived its timeout, connection presumed dead', undefined, false);
       },
-      timeoutSeconds * 1000 + watchdogGraceMs,
+      timeoutSeconds * 1000 + Math.min(watchdogGraceMs, timeoutSeconds * 1000),
     );
 
     const started = this.clock.now();

@@ -58,7 +58,8 @@ export class Manager {
   private readonly informers: Informer<KubeObject>[] = [];
   private readonly controllers: Controller[] = [];
   private readonly recorders: EventRecorder[] = [];
-  private readonly servers: HttpServer[] = [];
+  private metricsServer: HttpServer | undefined;
+  private probeServer: HttpServer | undefined;
   private readonly elector: LeaderElector | undefined;
   private state: 'new' | 'running' | 'stopping' = 'new';
   private leading = false;
@@ -137,7 +138,7 @@ export class Manager {
     if (this.state !== 'new') throw new Error('manager cannot start twice');
     this.state = 'running';
     this.logger.info('manager starting', { identity: this.identity, leaderElection: Boolean(this.elector) });
-    await Promise.all(this.servers.map((s) => s.start()));
+    await Promise.all(this.servers().map((s) => s.start()));
     for (const informer of this.informers) informer.start();
     if (this.elector) this.elector.start();
     else this.lead();
@@ -163,9 +164,9 @@ export class Manager {
       : { ok: true };
   }
 
-  /** Ports the HTTP endpoints listen on, once started (for tests binding port 0). */
-  httpPorts(): number[] {
-    return this.servers.map((s) => s.port);
+  /** Ports the endpoints listen on once started (for tests binding port 0); undefined when turned off. */
+  ports(): { metrics?: number; probes?: number } {
+    return { metrics: this.metricsServer?.port, probes: this.probeServer?.port };
   }
 
   private createServers(): void {
@@ -175,11 +176,20 @@ export class Manager {
     const registry = this.metrics.registry;
     const logger = this.logger;
     if (metricsAt && probesAt && metricsAt.host === probesAt.host && metricsAt.port === probesAt.port) {
-      this.servers.push(new HttpServer({ ...metricsAt, probes, metrics: registry, logger }));
-      return;
+      this.metricsServer = this.probeServer = new HttpServer({
+        ...metricsAt,
+        probes,
+        metrics: registry,
+        logger,
+      });
+    } else {
+      if (metricsAt) this.metricsServer = new HttpServer({ ...metricsAt, metrics: registry, logger });
+      if (probesAt) this.probeServer = new HttpServer({ ...probesAt, probes, logger });
     }
-    if (metricsAt) this.servers.push(new HttpServer({ ...metricsAt, metrics: registry, logger }));
-    if (probesAt) this.servers.push(new HttpServer({ ...probesAt, probes, logger }));
+  }
+
+  private servers(): HttpServer[] {
+    return [...new Set([this.metricsServer, this.probeServer])].filter((s) => s !== undefined);
   }
 
   private lead(): void {
@@ -212,7 +222,7 @@ export class Manager {
       this.metrics.leader(this.options.leaderElection.leaseName, false);
     this.leading = false;
     for (const informer of this.informers) informer.stop();
-    await Promise.all(this.servers.map((s) => s.stop()));
+    await Promise.all(this.servers().map((s) => s.stop()));
     this.logger.info('manager stopped');
     this.resolveDone();
   }
