@@ -1,8 +1,6 @@
 // The controller core: generic Kubernetes controller machinery on @kubernetes/client-node. Nothing in here
-// knows about backups.
+// knows about backups. Test doubles (FakeClock, FakeListWatch) are imported from their own files by tests.
 export { realClock, sleep, type Clock, type TimerHandle } from './clock.ts';
-export { FakeClock, settle } from './fake-clock.ts';
-export { FakeListWatch } from './fake-list-watch.ts';
 export {
   Controller,
   keyFromLabels,
