@@ -215,8 +215,8 @@ export class BackupController {
     if (!(await this.patch(name, { status: { progress, hookStatus } }))) return;
     if (!(await this.ctx.pause())) return;
     if (injected === 'Failed') {
-      const failureReason =
-        'the Velero stand-in injected a failure (as if persisting to object storage failed)';
+      // Like a fatal error of the item walk: Velero goes straight to Failed, completion time set.
+      const failureReason = 'the Velero stand-in injected a fatal backup error';
       const status = {
         phase: 'Failed',
         failureReason,

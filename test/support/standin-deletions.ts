@@ -12,7 +12,7 @@ import {
 } from './velero-types.ts';
 
 export class DeletionController {
-  private readonly busy = new Set<string>();
+  private readonly busy = new Map<string, Promise<void>>();
 
   constructor(
     private readonly ctx: StandInContext,
@@ -25,12 +25,17 @@ export class DeletionController {
     const { name } = request.metadata;
     const phase = request.status?.phase;
     if ((phase && phase !== 'New') || this.busy.has(name) || this.ctx.stopped) return;
-    this.busy.add(name);
-    this.process(name)
+    const work = this.process(name)
       .catch((err: unknown) => {
         if (!this.ctx.stopped) this.ctx.record('error', name, `delete request: ${describeError(err)}`);
       })
       .finally(() => this.busy.delete(name));
+    this.busy.set(name, work);
+  }
+
+  /** Resolves when the requests being processed have settled (used by stop()). */
+  async settled(): Promise<void> {
+    await Promise.all(this.busy.values());
   }
 
   private patch(name: string, patch: object) {

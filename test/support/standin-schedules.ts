@@ -71,8 +71,8 @@ export class ScheduleController {
       if (schedule.spec.skipImmediately) status.lastSkipped = metaTime(new Date());
     }
     if (phase !== schedule.status?.phase) status.phase = phase;
-    if (Object.keys(status).length + Object.keys(spec).length === 0)
-      return phase === 'Enabled' ? schedule : undefined;
+    const unchanged = Object.keys(status).length + Object.keys(spec).length === 0;
+    if (unchanged) return phase === 'Enabled' ? schedule : undefined;
     if (JSON.stringify(errors) !== JSON.stringify(schedule.status?.validationErrors ?? [])) {
       status.validationErrors = errors.length > 0 ? errors : null;
     }

@@ -98,6 +98,7 @@ export class VeleroStandIn implements StandInContext {
   private readonly watches: { stop(): Promise<void> }[] = [];
   private backups?: BackupController;
   private schedules?: ScheduleController;
+  private deletions?: DeletionController;
 
   constructor(
     private readonly kubeConfig: KubeConfig,
@@ -136,7 +137,7 @@ export class VeleroStandIn implements StandInContext {
     await this.ensureNamespace();
     const version = await this.retry(() => this.kubeConfig.makeApiClient(VersionApi).getCode());
     const serverVersion = { gitVersion: version.gitVersion, major: version.major, minor: version.minor };
-    this.backups = new BackupController(
+    const backups = new BackupController(
       this,
       {
         takeFailure: (backup) => this.takeFailure(backup),
@@ -149,10 +150,9 @@ export class VeleroStandIn implements StandInContext {
         objectStore: this.objectStore,
       },
     );
-    const backups = this.backups;
-    this.schedules = new ScheduleController(this, this.options.autoFire ?? false);
-    const schedules = this.schedules;
+    const schedules = new ScheduleController(this, this.options.autoFire ?? false);
     const deletions = new DeletionController(this, () => backups.running, this.objectStore);
+    [this.backups, this.schedules, this.deletions] = [backups, schedules, deletions];
     await backups.recoverAfterRestart();
     await this.watch<VeleroBackup>('backups', () => backups.kick());
     await this.watch<VeleroSchedule>('schedules', (type, obj) => schedules.onEvent(type, obj));
@@ -173,6 +173,7 @@ export class VeleroStandIn implements StandInContext {
     await Promise.all(this.watches.map((w) => w.stop()));
     await this.schedules?.stop();
     await this.backups?.settled();
+    await this.deletions?.settled();
     this.record('server', this.namespace, 'stopped');
   }
 
@@ -190,7 +191,7 @@ export class VeleroStandIn implements StandInContext {
   ): Promise<void> {
     const loop = new WatchLoop<T>(this.kubeConfig, {
       path: this.api.path(plural),
-      list: () => this.api.list<T>(plural),
+      list: () => this.retry(() => this.api.list<T>(plural)),
       onEvent,
       onError: (err) => this.record('error', plural, `watch: ${describeError(err)}`),
     });

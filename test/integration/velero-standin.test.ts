@@ -1,0 +1,615 @@
+// Proves that the Velero stand-in (test/support/velero-standin.ts) reacts to objects on a real API server the
+// way Velero v1.18 does, since the operator's integration tests trust it to play Velero's part.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { CoreV1Api, CustomObjectsApi, PatchStrategy, Watch, setHeaderOptions } from '@kubernetes/client-node';
+import { startControlPlane, type ControlPlane } from '../harness/control-plane.ts';
+import { waitFor } from '../harness/wait.ts';
+import { createFakePod, ensureNamespace } from '../support/fake-pods.ts';
+import { VeleroStandIn, type StandInEvent } from '../support/velero-standin.ts';
+import type {
+  BackupResourceHookSpec,
+  BackupSpec,
+  VeleroBackup,
+  VeleroDeleteBackupRequest,
+  VeleroSchedule,
+} from '../support/velero-types.ts';
+
+const NS = 'velero';
+const TERMINAL = ['Completed', 'PartiallyFailed', 'Failed', 'FailedValidation'];
+let cp: ControlPlane;
+let core: CoreV1Api;
+let custom: CustomObjectsApi;
+let standIn: VeleroStandIn;
+/** Every phase each Backup went through, as a client watching the API saw it. */
+const phasesSeen = new Map<string, string[]>();
+const dbrPhasesSeen = new Map<string, string[]>();
+const watches: AbortController[] = [];
+
+/** STANDIN_DEBUG=1 prints what the stand-in does. */
+const debug = process.env.STANDIN_DEBUG
+  ? (e: StandInEvent) =>
+      console.log(`[velero stand-in ${e.at.toISOString()}] ${e.kind} ${e.name}: ${e.message}`)
+  : undefined;
+
+const ref = (plural: string) => ({ group: 'velero.io', version: 'v1', namespace: NS, plural });
+
+async function watchPhases(plural: string, into: Map<string, string[]>): Promise<void> {
+  const path = `/apis/velero.io/v1/namespaces/${NS}/${plural}`;
+  const onEvent = (type: string, obj: VeleroBackup) => {
+    const seen = into.get(obj.metadata.name) ?? [];
+    const phase = type === 'DELETED' ? 'DELETED' : (obj.status?.phase ?? '');
+    if (seen.at(-1) !== phase) seen.push(phase);
+    into.set(obj.metadata.name, seen);
+  };
+  watches.push(await new Watch(cp.kubeConfig).watch(path, {}, onEvent, () => undefined));
+}
+
+before(async () => {
+  cp = await startControlPlane();
+  core = cp.kubeConfig.makeApiClient(CoreV1Api);
+  custom = cp.kubeConfig.makeApiClient(CustomObjectsApi);
+  standIn = new VeleroStandIn(cp.kubeConfig, { phaseDelayMs: 50, onEvent: debug });
+  await standIn.start();
+  await standIn.ensureStorageLocation('default');
+  await watchPhases('backups', phasesSeen);
+  await watchPhases('deletebackuprequests', dbrPhasesSeen);
+});
+
+after(async () => {
+  for (const w of watches) w.abort();
+  await standIn?.stop();
+  await cp?.stop();
+});
+
+async function createBackup(name: string, spec: BackupSpec, labels?: Record<string, string>) {
+  const body = {
+    apiVersion: 'velero.io/v1',
+    kind: 'Backup',
+    metadata: { name, namespace: NS, labels },
+    spec,
+  };
+  await custom.createNamespacedCustomObject({ ...ref('backups'), body });
+}
+
+async function getBackup(name: string): Promise<VeleroBackup | undefined> {
+  try {
+    return (await custom.getNamespacedCustomObject({ ...ref('backups'), name })) as VeleroBackup;
+  } catch (err) {
+    if ((err as { code?: number }).code === 404) return undefined;
+    throw err;
+  }
+}
+
+async function finished(name: string): Promise<VeleroBackup> {
+  return waitFor(
+    async () => {
+      const backup = await getBackup(name);
+      return TERMINAL.includes(backup?.status?.phase ?? '') && backup;
+    },
+    { what: `backup ${name} to finish` },
+  );
+}
+
+const execHook = (container: string | undefined, onError: 'Continue' | 'Fail', command = ['/bin/true']) => ({
+  exec: { ...(container ? { container } : {}), command, onError, timeout: '30s' },
+});
+
+function dbHooks(namespace: string, overrides: Partial<BackupResourceHookSpec> = {}): BackupSpec['hooks'] {
+  return {
+    resources: [
+      {
+        name: 'db',
+        includedNamespaces: [namespace],
+        labelSelector: { matchLabels: { app: 'db' } },
+        pre: [execHook('db', 'Continue')],
+        post: [execHook('db', 'Continue')],
+        ...overrides,
+      },
+    ],
+  };
+}
+
+test('a Backup gets Velero defaults written into its spec and walks the v1.18 phases to Completed', async () => {
+  await createBackup('plain', { includedNamespaces: ['default'] });
+  const backup = await finished('plain');
+
+  assert.deepEqual(phasesSeen.get('plain'), [
+    '',
+    'Queued',
+    'ReadyToStart',
+    'InProgress',
+    'Finalizing',
+    'Completed',
+  ]);
+  assert.equal(backup.spec?.ttl, '720h0m0s');
+  assert.equal(backup.spec?.storageLocation, 'default');
+  assert.equal(backup.spec?.csiSnapshotTimeout, '10m0s');
+  assert.equal(backup.spec?.itemOperationTimeout, '4h0m0s');
+  assert.equal(backup.metadata.labels?.['velero.io/storage-location'], 'default');
+  const status = backup.status ?? {};
+  assert.equal(status.version, 1);
+  assert.equal(status.formatVersion, '1.1.0');
+  assert.equal(status.queuePosition, undefined);
+  const start = Date.parse(status.startTimestamp ?? '');
+  assert.ok(start <= Date.parse(status.completionTimestamp ?? ''));
+  assert.equal(Date.parse(status.expiration ?? '') - start, 720 * 3600 * 1000);
+  assert.deepEqual(status.hookStatus, {}, 'Velero omits zero hook counts');
+  // Written through the main resource: these CRDs have no status subresource.
+  const velero = backup.metadata.managedFields?.find((f) => f.manager === 'velero-server');
+  assert.equal(velero?.operation, 'Update');
+  assert.equal(velero?.subresource, undefined);
+});
+
+test('a finished Backup is never processed again, whatever is later written to it', async () => {
+  const done = await finished('plain');
+  const relabelled = (await custom.patchNamespacedCustomObject(
+    { ...ref('backups'), name: 'plain', body: { metadata: { labels: { touched: 'yes' } } } },
+    setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+  )) as VeleroBackup;
+  // Backups are processed in order, so once a later one finished the stand-in has seen the relabelling.
+  await createBackup('later', { includedNamespaces: ['default'] });
+  await finished('later');
+  const plain = await getBackup('plain');
+  assert.equal(plain?.metadata.resourceVersion, relabelled.metadata.resourceVersion);
+  assert.deepEqual(plain?.status, done.status);
+});
+
+test('values the creator set stay as written (Velero only fills what Go decodes as zero)', async () => {
+  await createBackup('own-values', { includedNamespaces: ['default'], ttl: '24h', csiSnapshotTimeout: '0s' });
+  const backup = await finished('own-values');
+  assert.equal(backup.status?.phase, 'Completed');
+  assert.equal(backup.spec?.ttl, '24h');
+  assert.equal(backup.spec?.csiSnapshotTimeout, '10m0s');
+  const status = backup.status ?? {};
+  assert.equal(
+    Date.parse(status.expiration ?? '') - Date.parse(status.startTimestamp ?? ''),
+    24 * 3600 * 1000,
+  );
+});
+
+test('a backup to a storage location that is Unavailable, ReadOnly or missing ends FailedValidation', async () => {
+  await standIn.ensureStorageLocation('offline', { phase: 'Unavailable' });
+  await standIn.ensureStorageLocation('archive', { accessMode: 'ReadOnly' });
+  await createBackup('to-offline', { storageLocation: 'offline' });
+  await createBackup('to-archive', { storageLocation: 'archive' });
+  await createBackup('to-nowhere', { storageLocation: 'nowhere' });
+
+  const offline = await finished('to-offline');
+  assert.equal(offline.status?.phase, 'FailedValidation');
+  assert.deepEqual(offline.status?.validationErrors, [
+    "backup can't be created because BackupStorageLocation offline is in Unavailable status.",
+  ]);
+  assert.equal(offline.status?.startTimestamp, undefined);
+  assert.equal(offline.metadata.labels?.['velero.io/storage-location'], 'offline');
+  const archive = await finished('to-archive');
+  assert.deepEqual(archive.status?.validationErrors, [
+    "backup can't be created because backup storage location archive is currently in read-only mode",
+  ]);
+  const nowhere = await finished('to-nowhere');
+  assert.match(nowhere.status?.validationErrors?.[0] ?? '', /the default nowhere was not found/);
+});
+
+test('one pre and one post hook per included pod; other pods, namespaces and excluded pods get none', async () => {
+  await ensureNamespace(core, 'shop');
+  await ensureNamespace(core, 'elsewhere');
+  await createFakePod(core, {
+    namespace: 'shop',
+    name: 'db-0',
+    labels: { app: 'db' },
+    containers: ['db', 'log'],
+  });
+  await createFakePod(core, { namespace: 'shop', name: 'db-1', labels: { app: 'db' }, containers: ['db'] });
+  await createFakePod(core, { namespace: 'shop', name: 'web-0', labels: { app: 'web' }, containers: ['db'] });
+  const excluded = { app: 'db', 'velero.io/exclude-from-backup': 'true' };
+  await createFakePod(core, { namespace: 'shop', name: 'db-x', labels: excluded, containers: ['db'] });
+  await createFakePod(core, {
+    namespace: 'elsewhere',
+    name: 'db-0',
+    labels: { app: 'db' },
+    containers: ['db'],
+  });
+
+  await createBackup('hooks-ok', { includedNamespaces: ['shop'], hooks: dbHooks('shop') });
+  const backup = await finished('hooks-ok');
+  assert.equal(backup.status?.phase, 'Completed');
+  assert.deepEqual(backup.status?.hookStatus, { hooksAttempted: 4 });
+  assert.deepEqual(
+    standIn.hookRuns('hooks-ok').map((r) => `${r.pod} ${r.phase} ${r.container} ${r.outcome}`),
+    [
+      'shop/db-0 pre db succeeded',
+      'shop/db-0 post db succeeded',
+      'shop/db-1 pre db succeeded',
+      'shop/db-1 post db succeeded',
+    ],
+  );
+
+  await createBackup('hooks-no-pods', {
+    includedNamespaces: ['shop'],
+    excludedResources: ['pods'],
+    hooks: dbHooks('shop'),
+  });
+  assert.deepEqual(
+    (await finished('hooks-no-pods')).status?.hookStatus,
+    {},
+    'a backup without pods runs no hook',
+  );
+  await createBackup('hooks-selector', {
+    includedNamespaces: ['shop'],
+    labelSelector: { matchLabels: { app: 'web' } },
+    hooks: dbHooks('shop'),
+  });
+  assert.deepEqual((await finished('hooks-selector')).status?.hookStatus, {});
+});
+
+test('a Pending pod fails its hooks; a failed onError=Fail pre hook skips the post hooks; PartiallyFailed', async () => {
+  await ensureNamespace(core, 'pending');
+  await createFakePod(core, {
+    namespace: 'pending',
+    name: 'db-0',
+    labels: { app: 'db' },
+    containers: ['db'],
+    phase: 'Pending',
+  });
+  await createBackup('hooks-pending', {
+    includedNamespaces: ['pending'],
+    hooks: dbHooks('pending', { pre: [execHook('db', 'Fail')] }),
+  });
+  const backup = await finished('hooks-pending');
+  assert.equal(backup.status?.phase, 'PartiallyFailed');
+  assert.deepEqual(backup.status?.hookStatus, { hooksAttempted: 1, hooksFailed: 1 });
+  // One line for the hook, one for the pod's failed pre phase.
+  assert.equal(backup.status?.errors, 2);
+  const [run] = standIn.hookRuns('hooks-pending');
+  assert.equal(run?.error, 'pod db-0 does not have a host assigned');
+});
+
+test('a hook naming a missing container fails with "no such container"; onError=Continue keeps the post hook', async () => {
+  await ensureNamespace(core, 'sidecar');
+  await createFakePod(core, {
+    namespace: 'sidecar',
+    name: 'db-0',
+    labels: { app: 'db' },
+    containers: ['db'],
+  });
+  await createBackup('hooks-container', {
+    includedNamespaces: ['sidecar'],
+    hooks: dbHooks('sidecar', { pre: [execHook('nope', 'Continue')] }),
+  });
+  const backup = await finished('hooks-container');
+  assert.equal(backup.status?.phase, 'PartiallyFailed');
+  assert.deepEqual(backup.status?.hookStatus, { hooksAttempted: 2, hooksFailed: 1 });
+  assert.equal(backup.status?.errors, 1);
+  assert.equal(standIn.hookRuns('hooks-container')[0]?.error, 'no such container: "nope"');
+});
+
+test('hook annotations on a pod replace the spec hooks of that phase only', async () => {
+  await ensureNamespace(core, 'annotated');
+  await createFakePod(core, {
+    namespace: 'annotated',
+    name: 'db-0',
+    labels: { app: 'db' },
+    containers: ['db', 'agent'],
+    annotations: {
+      'pre.hook.backup.velero.io/command': '["/bin/sh", "-c", "fsfreeze -f /data"]',
+      'pre.hook.backup.velero.io/container': 'agent',
+    },
+  });
+  await createBackup('hooks-annotated', {
+    includedNamespaces: ['annotated'],
+    hooks: dbHooks('annotated', { pre: [execHook('db', 'Continue'), execHook('db', 'Continue')] }),
+  });
+  const backup = await finished('hooks-annotated');
+  assert.equal(backup.status?.phase, 'Completed');
+  assert.deepEqual(backup.status?.hookStatus, { hooksAttempted: 2 });
+  assert.deepEqual(
+    standIn.hookRuns('hooks-annotated').map((r) => [r.phase, r.source, r.container, r.command.join(' ')]),
+    [
+      ['pre', 'annotation', 'agent', '/bin/sh -c fsfreeze -f /data'],
+      ['post', 'spec', 'db', '/bin/true'],
+    ],
+  );
+});
+
+test('failHooks: after an onError=Fail failure the rest of the phase is counted, not run, and post is skipped', async () => {
+  await ensureNamespace(core, 'injected');
+  await createFakePod(core, {
+    namespace: 'injected',
+    name: 'db-0',
+    labels: { app: 'db' },
+    containers: ['db'],
+  });
+  await createFakePod(core, {
+    namespace: 'injected',
+    name: 'done-0',
+    labels: { app: 'db' },
+    phase: 'Succeeded',
+  });
+  standIn.failHooks(
+    (_backup, pod, hook) => pod.metadata?.name === 'db-0' && hook.phase === 'pre' && hook.index === 0,
+  );
+  try {
+    await createBackup('hooks-injected', {
+      includedNamespaces: ['injected'],
+      hooks: dbHooks('injected', {
+        pre: [execHook(undefined, 'Fail', ['/bin/false']), execHook(undefined, 'Continue')],
+        post: [execHook(undefined, 'Continue')],
+      }),
+    });
+    const backup = await finished('hooks-injected');
+    assert.equal(backup.status?.phase, 'PartiallyFailed');
+    // db-0: pre[0] failed, pre[1] counted but not run, no post. done-0 (Succeeded): counted, never failed.
+    assert.deepEqual(backup.status?.hookStatus, { hooksAttempted: 5, hooksFailed: 1 });
+    assert.deepEqual(
+      standIn.hookRuns('hooks-injected').map((r) => `${r.pod} ${r.phase}[${r.index}] ${r.outcome}`),
+      [
+        'injected/db-0 pre[0] failed',
+        'injected/db-0 pre[1] not-run',
+        'injected/done-0 pre[0] pod-finished',
+        'injected/done-0 pre[1] pod-finished',
+        'injected/done-0 post[0] pod-finished',
+      ],
+    );
+  } finally {
+    standIn.failHooks();
+  }
+});
+
+test('failNextBackups ends the next backups Failed or PartiallyFailed', async () => {
+  standIn.failNextBackups({ phase: 'Failed', match: (b) => b.metadata.name === 'doomed' });
+  standIn.failNextBackups({ phase: 'PartiallyFailed', count: 1 });
+  await createBackup('doomed', { includedNamespaces: ['default'] });
+  const doomed = await finished('doomed');
+  assert.equal(doomed.status?.phase, 'Failed');
+  assert.match(doomed.status?.failureReason ?? '', /stand-in injected a fatal backup error/);
+  assert.ok(doomed.status?.completionTimestamp);
+  assert.deepEqual(phasesSeen.get('doomed')?.slice(-2), ['InProgress', 'Failed']);
+
+  await createBackup('partial', { includedNamespaces: ['default'] });
+  const partial = await finished('partial');
+  assert.equal(partial.status?.phase, 'PartiallyFailed');
+  assert.equal(partial.status?.errors, 1);
+  assert.deepEqual(phasesSeen.get('partial')?.slice(-2), ['FinalizingPartiallyFailed', 'PartiallyFailed']);
+
+  await createBackup('after-injections', { includedNamespaces: ['default'] });
+  assert.equal((await finished('after-injections')).status?.phase, 'Completed');
+});
+
+test('a held backup stays InProgress while the next one waits Queued; release finishes both in order', async () => {
+  const hold = standIn.holdBackups((b) => b.metadata.name === 'long');
+  await createBackup('long', { includedNamespaces: ['default'] });
+  assert.equal(await hold.reached, 'long');
+  await createBackup('next', { includedNamespaces: ['default'] });
+  const queued = await waitFor(
+    async () => (await getBackup('next'))?.status?.phase === 'Queued' && getBackup('next'),
+    {
+      what: 'backup next to be Queued',
+    },
+  );
+  assert.equal(queued?.status?.queuePosition, 1);
+  assert.equal((await getBackup('long'))?.status?.phase, 'InProgress');
+  hold.release();
+  assert.equal((await finished('long')).status?.phase, 'Completed');
+  assert.equal((await finished('next')).status?.phase, 'Completed');
+  const long = await getBackup('long');
+  const next = await getBackup('next');
+  assert.ok(
+    Date.parse(long?.status?.completionTimestamp ?? '') <= Date.parse(next?.status?.startTimestamp ?? ''),
+  );
+});
+
+async function createSchedule(name: string, spec: VeleroSchedule['spec'], labels?: Record<string, string>) {
+  const body = {
+    apiVersion: 'velero.io/v1',
+    kind: 'Schedule',
+    metadata: { name, namespace: NS, labels },
+    spec,
+  };
+  return (await custom.createNamespacedCustomObject({ ...ref('schedules'), body })) as VeleroSchedule;
+}
+
+async function getSchedule(name: string): Promise<VeleroSchedule> {
+  return (await custom.getNamespacedCustomObject({ ...ref('schedules'), name })) as VeleroSchedule;
+}
+
+test('runSchedule creates <schedule>-<UTC timestamp> with the Schedule labels, owner and lastBackup', async () => {
+  const schedule = await createSchedule(
+    'nightly',
+    {
+      schedule: '0 2 * * *',
+      template: { includedNamespaces: ['default'], ttl: '48h' },
+      useOwnerReferencesInBackup: true,
+    },
+    { team: 'a' },
+  );
+  await waitFor(async () => (await getSchedule('nightly')).status?.phase === 'Enabled', {
+    what: 'nightly Enabled',
+  });
+  assert.equal((await getSchedule('nightly')).spec.skipImmediately, false, 'Velero writes the default back');
+
+  const at = new Date(Date.UTC(2026, 0, 2, 3, 4, 5));
+  const created = await standIn.runSchedule('nightly', at);
+  assert.equal(created?.metadata.name, 'nightly-20260102030405');
+  assert.deepEqual(created?.metadata.labels, { team: 'a', 'velero.io/schedule-name': 'nightly' });
+  assert.deepEqual(
+    created?.metadata.ownerReferences?.map((o) => [o.kind, o.name, o.uid, o.controller]),
+    [['Schedule', 'nightly', schedule.metadata.uid, true]],
+  );
+  assert.equal((await getSchedule('nightly')).status?.lastBackup, '2026-01-02T03:04:05Z');
+  const backup = await finished('nightly-20260102030405');
+  assert.equal(backup.status?.phase, 'Completed');
+  assert.equal(backup.spec?.ttl, '48h');
+
+  await createSchedule(
+    'labelled',
+    {
+      schedule: '@daily',
+      template: { includedNamespaces: ['default'], metadata: { labels: { tier: 'gold' } } },
+    },
+    { team: 'a' },
+  );
+  const fromTemplate = await standIn.runSchedule('labelled', at);
+  assert.deepEqual(fromTemplate?.metadata.labels, { tier: 'gold', 'velero.io/schedule-name': 'labelled' });
+  assert.equal(fromTemplate?.metadata.ownerReferences, undefined);
+  await finished('labelled-20260102030405');
+});
+
+test('runSchedule creates nothing while a backup of the same Schedule is unfinished', async () => {
+  await createSchedule('busy', { schedule: '*/5 * * * *', template: { includedNamespaces: ['default'] } });
+  const hold = standIn.holdBackups((b) => b.metadata.labels?.['velero.io/schedule-name'] === 'busy');
+  const first = await standIn.runSchedule('busy', new Date(Date.UTC(2026, 0, 1, 0, 5)));
+  assert.ok(first);
+  await hold.reached;
+  assert.equal(await standIn.runSchedule('busy', new Date(Date.UTC(2026, 0, 1, 0, 10))), undefined);
+  hold.release();
+  await finished(first.metadata.name);
+  assert.ok(await standIn.runSchedule('busy', new Date(Date.UTC(2026, 0, 1, 0, 15))));
+});
+
+test('Schedules are validated like robfig ParseStandard; paused ones are left alone', async () => {
+  const cases: [string, string, string | undefined][] = [
+    ['berlin', 'CRON_TZ=Europe/Berlin 30 1 * * MON-FRI', undefined],
+    ['every', '@every 6h', undefined],
+    ['six-fields', '0 0 2 * * *', 'invalid schedule: expected exactly 5 fields, found 6: [0 0 2 * * *]'],
+    ['sunday-seven', '0 2 * * 7', 'invalid schedule: end of range (7) above maximum (6): 7'],
+    [
+      'bad-zone',
+      'CRON_TZ=Mars/Olympus 0 2 * * *',
+      'invalid schedule: provided bad location Mars/Olympus: unknown time zone Mars/Olympus',
+    ],
+  ];
+  for (const [name, schedule] of cases) await createSchedule(name, { schedule, template: {} });
+  for (const [name, , error] of cases) {
+    const s = await waitFor(
+      async () => {
+        const live = await getSchedule(name);
+        return live.status?.phase && live;
+      },
+      { what: `schedule ${name} validated` },
+    );
+    assert.equal(s.status?.phase, error ? 'FailedValidation' : 'Enabled', name);
+    assert.deepEqual(s.status?.validationErrors, error ? [error] : undefined, name);
+  }
+  assert.equal(await standIn.runSchedule('six-fields'), undefined, 'an invalid Schedule creates no backup');
+
+  await createSchedule('paused', { schedule: '0 2 * * *', template: {}, paused: true });
+  assert.equal(await standIn.runSchedule('paused'), undefined);
+  const paused = await getSchedule('paused');
+  assert.equal(paused.status, undefined, 'Velero never reconciles a paused Schedule');
+  assert.ok(
+    standIn.events.some((e) => e.kind === 'schedule' && e.name === 'paused' && /paused/.test(e.message)),
+  );
+});
+
+async function createDeleteRequest(name: string, backupName: string) {
+  const body = {
+    apiVersion: 'velero.io/v1',
+    kind: 'DeleteBackupRequest',
+    metadata: { name, namespace: NS },
+    spec: { backupName },
+  };
+  await custom.createNamespacedCustomObject({ ...ref('deletebackuprequests'), body });
+}
+
+test('a DeleteBackupRequest deletes the Backup, ends Processed, and is then removed like Velero does', async () => {
+  await createBackup('disposable', { includedNamespaces: ['default'] });
+  await finished('disposable');
+  await createDeleteRequest('delete-disposable', 'disposable');
+  await waitFor(async () => (await getBackup('disposable')) === undefined, {
+    what: 'backup disposable deleted',
+  });
+  await waitFor(() => dbrPhasesSeen.get('delete-disposable')?.at(-1) === 'DELETED', {
+    what: 'request removed',
+  });
+  assert.deepEqual(dbrPhasesSeen.get('delete-disposable'), ['', 'InProgress', 'Processed', 'DELETED']);
+  assert.ok(phasesSeen.get('disposable')?.includes('Deleting'));
+  assert.deepEqual(await standIn.syncBackupsFromStorage(), [], 'its data is gone too');
+
+  await createDeleteRequest('delete-ghost', 'ghost');
+  const ghost = await waitFor(
+    async () => {
+      const dbr = (await custom.getNamespacedCustomObject({
+        ...ref('deletebackuprequests'),
+        name: 'delete-ghost',
+      })) as VeleroDeleteBackupRequest;
+      return dbr.status?.phase === 'Processed' && dbr;
+    },
+    { what: 'delete-ghost Processed' },
+  );
+  assert.deepEqual(ghost.status?.errors, ['backup not found']);
+});
+
+test('deleting a Backup object keeps its data: the storage sync brings it back', async () => {
+  await createBackup('resurrected', { includedNamespaces: ['default'] });
+  const original = await finished('resurrected');
+  await custom.deleteNamespacedCustomObject({ ...ref('backups'), name: 'resurrected' });
+  await waitFor(async () => (await getBackup('resurrected')) === undefined, { what: 'resurrected gone' });
+  assert.ok((await standIn.syncBackupsFromStorage()).includes('resurrected'));
+  const synced = await getBackup('resurrected');
+  assert.equal(synced?.status?.phase, 'Completed');
+  assert.equal(synced?.status?.startTimestamp, original.status?.startTimestamp);
+  assert.notEqual(synced?.metadata.uid, original.metadata.uid);
+});
+
+test('the stand-in keeps working across an API server restart', async () => {
+  await cp.restartApiServer();
+  await createBackup('after-restart', { includedNamespaces: ['default'] });
+  assert.equal((await finished('after-restart')).status?.phase, 'Completed');
+});
+
+test('a Velero restart mid-backup marks it Failed and its post hooks never run', async () => {
+  await ensureNamespace(core, 'crash');
+  await createFakePod(core, { namespace: 'crash', name: 'db-0', labels: { app: 'db' }, containers: ['db'] });
+  const objectStore = new Map<string, VeleroBackup>();
+  const hold = standIn.holdBackups((b) => b.metadata.name === 'interrupted');
+  await createBackup('interrupted', { includedNamespaces: ['crash'], hooks: dbHooks('crash') });
+  await hold.reached;
+  await standIn.stop();
+  assert.deepEqual(
+    standIn.hookRuns('interrupted').map((r) => r.phase),
+    ['pre'],
+  );
+  standIn = new VeleroStandIn(cp.kubeConfig, { phaseDelayMs: 50, objectStore, onEvent: debug });
+  await standIn.start();
+  const backup = await finished('interrupted');
+  assert.equal(backup.status?.phase, 'Failed');
+  assert.equal(
+    backup.status?.failureReason,
+    'found a backup with status "InProgress" during the server starting, mark it as "Failed"',
+  );
+  await createBackup('after-crash', { includedNamespaces: ['default'] });
+  assert.equal((await finished('after-crash')).status?.phase, 'Completed');
+});
+
+test('autoFire creates scheduled Backups at their cron times', async () => {
+  const auto = new VeleroStandIn(cp.kubeConfig, {
+    namespace: 'velero-auto',
+    phaseDelayMs: 20,
+    autoFire: true,
+  });
+  await auto.start();
+  try {
+    await auto.ensureStorageLocation();
+    const body = {
+      apiVersion: 'velero.io/v1',
+      kind: 'Schedule',
+      metadata: { name: 'often', namespace: 'velero-auto' },
+      spec: { schedule: '@every 1s', template: { includedNamespaces: ['default'] } },
+    };
+    await custom.createNamespacedCustomObject({ ...ref('schedules'), namespace: 'velero-auto', body });
+    const backups = await waitFor(
+      async () => {
+        const list = (await custom.listNamespacedCustomObject({
+          ...ref('backups'),
+          namespace: 'velero-auto',
+          labelSelector: 'velero.io/schedule-name=often',
+        })) as { items: VeleroBackup[] };
+        return list.items.filter((b) => b.status?.phase === 'Completed').length >= 2 && list.items;
+      },
+      { what: 'two scheduled backups completed', timeoutMs: 30_000 },
+    );
+    for (const b of backups) assert.match(b.metadata.name, /^often-\d{14}$/);
+  } finally {
+    await auto.stop();
+  }
+});
