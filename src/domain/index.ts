@@ -1,0 +1,15 @@
+// The domain's public API for the reconciler: pure functions, no I/O, time passed in.
+export type { OperatorConfig } from './config.ts';
+export type { Problem } from './problems.ts';
+export { describeProblems } from './problems.ts';
+export { desiredVeleroObjects, type DesiredBackup, type DesiredVeleroObjects } from './velero-objects.ts';
+export { computeStatus, MAX_REQUEUE_MS, type ComputedStatus, type StatusInputs } from './status.ts';
+export { validateConsistentBackup, type ValidatedConsistentBackup, type Validation } from './validation.ts';
+export { veleroNames, MAX_SCHEDULE_NAME_LENGTH, type OwnerIdentity, type VeleroNames } from './names.ts';
+export { ownerLabels, ownerOf, isOwnedBy, MANAGED_OBJECTS_SELECTOR } from './owner-labels.ts';
+export { pendingRunToken, runNowToken } from './run-now.ts';
+export { gradeBackup, declaresHooks, type Grade, type GradingContext } from './grading.ts';
+export { phaseStage, type PhaseStage } from './backup-phase.ts';
+export { setCondition, removeCondition, findCondition, type ConditionInput } from './conditions.ts';
+export { hookActions, type HookActions } from './hook-actions.ts';
+export { storageCondition } from './storage-location.ts';
