@@ -378,7 +378,7 @@ test('failNextBackups ends the next backups Failed or PartiallyFailed', async ()
 test('a held backup stays InProgress while the next one waits Queued; release finishes both in order', async () => {
   const hold = standIn.holdBackups((b) => b.metadata.name === 'long');
   await createBackup('long', { includedNamespaces: ['default'] });
-  assert.equal(await hold.reached, 'long');
+  assert.equal(await hold.reached(), 'long');
   await createBackup('next', { includedNamespaces: ['default'] });
   const queued = await waitFor(
     async () => (await getBackup('next'))?.status?.phase === 'Queued' && getBackup('next'),
@@ -459,7 +459,7 @@ test('runSchedule creates nothing while a backup of the same Schedule is unfinis
   const hold = standIn.holdBackups((b) => b.metadata.labels?.['velero.io/schedule-name'] === 'busy');
   const first = await standIn.runSchedule('busy', new Date(Date.UTC(2026, 0, 1, 0, 5)));
   assert.ok(first);
-  await hold.reached;
+  await hold.reached();
   assert.equal(await standIn.runSchedule('busy', new Date(Date.UTC(2026, 0, 1, 0, 10))), undefined);
   hold.release();
   await finished(first.metadata.name);
@@ -563,7 +563,7 @@ test('a Velero restart mid-backup marks it Failed and its post hooks never run',
   const objectStore = new Map<string, VeleroBackup>();
   const hold = standIn.holdBackups((b) => b.metadata.name === 'interrupted');
   await createBackup('interrupted', { includedNamespaces: ['crash'], hooks: dbHooks('crash') });
-  await hold.reached;
+  await hold.reached();
   await standIn.stop();
   assert.deepEqual(
     standIn.hookRuns('interrupted').map((r) => r.phase),

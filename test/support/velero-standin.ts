@@ -68,8 +68,8 @@ export type HookFailureInjection = (backup: VeleroBackup, pod: V1Pod, hook: Hook
 
 /** Backups matching a hold stay InProgress, before their last item block's post hooks, until released. */
 export interface BackupHold {
-  /** Resolves with the name of the first backup parked by this hold. */
-  readonly reached: Promise<string>;
+  /** Resolves with the name of the first backup parked by this hold; rejects after `timeoutMs` (30 s). */
+  reached(timeoutMs?: number): Promise<string>;
   release(): void;
 }
 
@@ -223,6 +223,7 @@ export class VeleroStandIn implements StandInContext {
   /** Holds every backup that starts from now on and matches, until release(). */
   holdBackups(match: (backup: VeleroBackup) => boolean = () => true): BackupHold {
     let reached!: (name: string) => void;
+    const parked = new Promise<string>((resolve) => (reached = resolve));
     let release!: () => void;
     const hold: HoldState = {
       match,
@@ -232,7 +233,16 @@ export class VeleroStandIn implements StandInContext {
     };
     this.holds.push(hold);
     return {
-      reached: new Promise<string>((resolve) => (reached = resolve)),
+      reached: (timeoutMs = 30_000) => {
+        let timer: NodeJS.Timeout | undefined;
+        const timeout = new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error(`no backup reached the hold within ${timeoutMs} ms`)),
+            timeoutMs,
+          );
+        });
+        return Promise.race([parked, timeout]).finally(() => clearTimeout(timer));
+      },
       release: () => {
         hold.isReleased = true;
         release();
