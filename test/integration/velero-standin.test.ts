@@ -26,11 +26,13 @@ const phasesSeen = new Map<string, string[]>();
 const dbrPhasesSeen = new Map<string, string[]>();
 const watches: AbortController[] = [];
 
-/** STANDIN_DEBUG=1 prints what the stand-in does. */
-const debug = process.env.STANDIN_DEBUG
-  ? (e: StandInEvent) =>
-      console.log(`[velero stand-in ${e.at.toISOString()}] ${e.kind} ${e.name}: ${e.message}`)
-  : undefined;
+/** Everything both stand-in instances recorded; STANDIN_DEBUG=1 also prints it. */
+const standInEvents: StandInEvent[] = [];
+const onEvent = (e: StandInEvent) => {
+  standInEvents.push(e);
+  if (process.env.STANDIN_DEBUG)
+    console.log(`[velero stand-in ${e.at.toISOString()}] ${e.kind} ${e.name}: ${e.message}`);
+};
 
 const ref = (plural: string) => ({ group: 'velero.io', version: 'v1', namespace: NS, plural });
 
@@ -49,7 +51,7 @@ before(async () => {
   cp = await startControlPlane();
   core = cp.kubeConfig.makeApiClient(CoreV1Api);
   custom = cp.kubeConfig.makeApiClient(CustomObjectsApi);
-  standIn = new VeleroStandIn(cp.kubeConfig, { phaseDelayMs: 50, onEvent: debug });
+  standIn = new VeleroStandIn(cp.kubeConfig, { phaseDelayMs: 50, onEvent });
   await standIn.start();
   await standIn.ensureStorageLocation('default');
   await watchPhases('backups', phasesSeen);
@@ -569,7 +571,7 @@ test('a Velero restart mid-backup marks it Failed and its post hooks never run',
     standIn.hookRuns('interrupted').map((r) => r.phase),
     ['pre'],
   );
-  standIn = new VeleroStandIn(cp.kubeConfig, { phaseDelayMs: 50, objectStore, onEvent: debug });
+  standIn = new VeleroStandIn(cp.kubeConfig, { phaseDelayMs: 50, objectStore, onEvent });
   await standIn.start();
   const backup = await finished('interrupted');
   assert.equal(backup.status?.phase, 'Failed');
@@ -612,4 +614,12 @@ test('autoFire creates scheduled Backups at their cron times', async () => {
   } finally {
     await auto.stop();
   }
+});
+
+test('the stand-in met no error except its watches dropped by the API server restart', () => {
+  const errors = standInEvents.filter((e) => e.kind === 'error');
+  assert.ok(
+    errors.every((e) => e.message.startsWith('watch: ')),
+    JSON.stringify(errors),
+  );
 });

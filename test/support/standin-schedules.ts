@@ -10,7 +10,7 @@ import { LABEL_SCHEDULE_NAME, metaTime, type VeleroBackup, type VeleroSchedule }
 
 /** Velero's overlap check looks at these phases only (not Queued or ReadyToStart). */
 const UNFINISHED = [undefined, 'New', 'InProgress'];
-/** How soon autoFire retries a due run that an unfinished backup blocked (Velero re-checks every minute). */
+/** How soon autoFire retries a blocked or failed run (Velero re-checks every minute, or backs off on errors). */
 const BLOCKED_RETRY_MS = 1000;
 
 export class ScheduleController {
@@ -152,11 +152,17 @@ export class ScheduleController {
     const fire = () => {
       this.timers.delete(name);
       this.background(async () => {
-        const live = await this.reconcile(name);
-        if (!live) return;
-        const due = this.nextRunTime(live);
-        if (due && Date.now() > due.getTime()) await this.submit(live, new Date());
-        else this.arm(live);
+        try {
+          const live = await this.reconcile(name);
+          if (!live) return;
+          const due = this.nextRunTime(live);
+          if (due && Date.now() > due.getTime()) await this.submit(live, new Date());
+          else this.arm(live);
+        } catch (err) {
+          // Like a failed reconcile in Velero: tried again later rather than never.
+          this.arm(schedule, BLOCKED_RETRY_MS);
+          throw err;
+        }
       });
     };
     const delay = Math.max(minDelayMs, next.getTime() - Date.now() + 1);
