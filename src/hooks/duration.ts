@@ -1,0 +1,24 @@
+const UNIT_SECONDS: Record<string, number> = { h: 3600, m: 60, s: 1, ms: 0.001 };
+const GO_DURATION = /^(?:\d+(?:\.\d+)?(?:h|m|s|ms))+$/;
+const GO_DURATION_PART = /(\d+(?:\.\d+)?)(h|ms|m|s)/g;
+
+/**
+ * Parses a Go-style duration ("90s", "1m30s", "2h") into whole seconds, or returns a problem text. Hook
+ * scripts count in whole seconds (SLEEP(), sleep, timeout), so fractions of a second are refused.
+ */
+export function parseWholeSeconds(text: string): number | { problem: string } {
+  if (!GO_DURATION.test(text)) {
+    return { problem: `"${text}" is not a duration (examples: "45s", "2m", "1m30s")` };
+  }
+  let seconds = 0;
+  for (const [, amount, unit] of text.matchAll(GO_DURATION_PART)) {
+    seconds += Number(amount) * (UNIT_SECONDS[unit ?? ''] ?? Number.NaN);
+  }
+  const rounded = Math.round(seconds * 1000) / 1000;
+  if (!Number.isInteger(rounded)) return { problem: `"${text}" is not a whole number of seconds` };
+  return rounded;
+}
+
+export function formatSeconds(seconds: number): string {
+  return `${seconds}s`;
+}
