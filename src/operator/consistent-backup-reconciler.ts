@@ -1,0 +1,200 @@
+// The thin join of the controller core and the pure domain: read the world from the caches, converge the
+// Velero objects, write the status when it changed, and ask to come back at the next timed transition.
+import type { EventRecorder, KubeObject, Logger, ReconcileOutcome, Reconciler } from '../core/index.ts';
+import { FINALIZER } from '../api/constants.ts';
+import type { ConsistentBackup } from '../api/consistent-backup.ts';
+import type { VeleroBackup, VeleroSchedule } from '../api/velero.ts';
+import {
+  computeStatus,
+  desiredVeleroObjects,
+  ownerLabels,
+  phaseStage,
+  setCondition,
+  type OperatorConfig,
+  type OwnerIdentity,
+} from '../domain/index.ts';
+import { containsFields } from './merge-patch.ts';
+import { statusEvents } from './status-events.ts';
+import type { TypedCache } from './typed-cache.ts';
+import type { VeleroCache } from './velero-cache.ts';
+import { deleteRequestFor } from './delete-requests.ts';
+import type { Writes } from './velero-writes.ts';
+
+const CACHE_SYNC_RETRY_MS = 500;
+
+export interface ReconcilerDeps {
+  config: OperatorConfig;
+  consistentBackups: TypedCache<ConsistentBackup>;
+  velero: VeleroCache;
+  writes: Writes;
+  events: EventRecorder;
+  logger: Logger;
+  now?: () => number;
+}
+
+export class ConsistentBackupReconciler implements Reconciler {
+  private readonly now: () => number;
+
+  constructor(private readonly deps: ReconcilerDeps) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  async reconcile(key: string): Promise<ReconcileOutcome | void> {
+    const cr = this.deps.consistentBackups.get(key);
+    if (!cr) return;
+    const owner = ownerOf(cr);
+    if (cr.metadata?.deletionTimestamp) return this.finalize(cr, owner);
+    const finalizers = cr.metadata?.finalizers ?? [];
+    if (!finalizers.includes(FINALIZER)) {
+      // Before any Velero object exists: objects in another namespace cannot be owned, only cleaned up.
+      await this.deps.writes.setFinalizers(cr, [...finalizers, FINALIZER]);
+      this.deps.logger.info('added finalizer', { key });
+      return;
+    }
+
+    const desired = desiredVeleroObjects(cr, this.deps.config);
+    const veleroNamespace = desired.ok ? desired.veleroNamespace : this.deps.config.veleroNamespace;
+    const availability = this.deps.velero.availability(veleroNamespace);
+    // Without full caches the status would be computed from a partial picture; they fill within moments.
+    if (availability === 'syncing') return { requeueAfterMs: CACHE_SYNC_RETRY_MS };
+    const unavailable = availability === 'ready' ? undefined : availability;
+    const created: VeleroBackup[] = [];
+    if (desired.ok && !unavailable) {
+      await this.convergeSchedule(cr, owner, desired.schedule);
+      for (const { backup, trigger } of desired.backups) {
+        const known = this.deps.velero
+          .ownedBackups(owner)
+          .some((b) => b.metadata.name === backup.metadata.name);
+        if (known) continue;
+        const result = await this.deps.writes.createBackup(backup);
+        created.push(backup);
+        if (result === 'created') {
+          this.deps.logger.info('created Velero Backup', { key, backup: backup.metadata.name, trigger });
+          this.deps.events.event(regarding(cr), {
+            type: 'Normal',
+            reason: 'BackupCreated',
+            action: 'CreateBackup',
+            note: `created Velero Backup ${veleroNamespace}/${backup.metadata.name} (${trigger})`,
+          });
+        }
+      }
+    }
+
+    const nowMs = this.now();
+    const cache = this.deps.velero.namespaces.get(veleroNamespace);
+    const computed = computeStatus({
+      cr,
+      config: this.deps.config,
+      schedule: this.deps.velero.ownedSchedules(owner).find((s) => s.metadata.namespace === veleroNamespace),
+      backups: [...this.deps.velero.ownedBackups(owner), ...created],
+      ...(cache && !unavailable && { storageLocations: cache.storageLocations.list() }),
+      now: nowMs,
+    });
+    let status = computed.status;
+    if (unavailable) {
+      status = {
+        ...status,
+        conditions: setCondition(
+          status.conditions ?? [],
+          { type: 'Ready', status: 'False', ...unavailable },
+          nowMs,
+          cr.metadata?.generation,
+        ),
+      };
+    }
+    if (await this.deps.writes.patchStatus(cr, status)) {
+      this.deps.logger.info('status updated', { key, phase: status.phase });
+      for (const event of statusEvents(cr.status, status)) this.deps.events.event(regarding(cr), event);
+    }
+    if (unavailable) {
+      // Retried with backoff: the caches fill by themselves once Velero's CRDs appear.
+      throw new Error(`${unavailable.reason}: ${unavailable.message}`);
+    }
+    return computed.requeueAfterMs === undefined ? {} : { requeueAfterMs: computed.requeueAfterMs };
+  }
+
+  private async convergeSchedule(
+    cr: ConsistentBackup,
+    owner: OwnerIdentity,
+    desired: DesiredSchedule,
+  ): Promise<void> {
+    const live = this.deps.velero.ownedSchedules(owner);
+    const isDesired = (s: VeleroSchedule) =>
+      desired !== undefined &&
+      s.metadata.name === desired.metadata.name &&
+      s.metadata.namespace === desired.metadata.namespace;
+    // A Schedule no longer wanted: the ConsistentBackup lost its schedule or moved to another Velero namespace.
+    for (const stale of live.filter((s) => !isDesired(s))) {
+      await this.deps.writes.deleteSchedule(stale.metadata.namespace ?? '', stale.metadata.name ?? '');
+      this.deps.logger.info('deleted Velero Schedule', { key: keyOf(cr), schedule: stale.metadata.name });
+    }
+    if (!desired) return;
+    const current = live.find(isDesired);
+    if (current && containsFields(current, desired)) return;
+    await this.deps.writes.applySchedule(desired);
+    this.deps.logger.info(current ? 'updated Velero Schedule' : 'created Velero Schedule', {
+      key: keyOf(cr),
+      schedule: desired.metadata.name,
+      paused: desired.spec.paused,
+    });
+    this.deps.events.event(regarding(cr), {
+      type: 'Normal',
+      reason: current ? 'ScheduleUpdated' : 'ScheduleCreated',
+      action: 'ApplySchedule',
+      note: `${current ? 'updated' : 'created'} Velero Schedule ${desired.metadata.namespace}/${desired.metadata.name}${desired.spec.paused ? ' (paused)' : ''}`,
+    });
+  }
+
+  /**
+   * Deletion: the Schedule goes; with deletionPolicy Delete every finished backup is deleted through a
+   * DeleteBackupRequest (deleting the Backup object alone would leave the data). The finalizer goes once
+   * nothing the policy removes is left.
+   */
+  private async finalize(cr: ConsistentBackup, owner: OwnerIdentity): Promise<ReconcileOutcome | void> {
+    const finalizers = cr.metadata?.finalizers ?? [];
+    if (!finalizers.includes(FINALIZER)) return;
+    for (const schedule of this.deps.velero.ownedSchedules(owner)) {
+      await this.deps.writes.deleteSchedule(schedule.metadata.namespace ?? '', schedule.metadata.name ?? '');
+    }
+    if (cr.spec.deletionPolicy === 'Delete') {
+      const remaining = this.deps.velero.ownedBackups(owner);
+      for (const backup of remaining) {
+        // Velero refuses to delete a backup in progress; its next update brings this reconcile back.
+        if (phaseStage(backup.status?.phase) !== 'finished') continue;
+        await this.deps.writes.requestBackupDeletion(deleteRequestFor(backup, ownerLabels(owner)));
+      }
+      if (remaining.length > 0) {
+        this.deps.logger.info('waiting for Velero to delete backups', {
+          key: keyOf(cr),
+          backups: remaining.length,
+        });
+        return;
+      }
+    }
+    await this.deps.writes.setFinalizers(
+      cr,
+      finalizers.filter((f) => f !== FINALIZER),
+    );
+    this.deps.logger.info('cleaned up; finalizer removed', {
+      key: keyOf(cr),
+      deletionPolicy: cr.spec.deletionPolicy ?? 'Retain',
+    });
+  }
+}
+
+type DesiredSchedule = Extract<ReturnType<typeof desiredVeleroObjects>, { ok: true }>['schedule'];
+
+/** The core's view of an object: the same JSON, typed without the API's field types. */
+const regarding = (cr: ConsistentBackup): KubeObject => cr as KubeObject;
+
+function keyOf(cr: ConsistentBackup): string {
+  return `${cr.metadata?.namespace}/${cr.metadata?.name}`;
+}
+
+function ownerOf(cr: ConsistentBackup): OwnerIdentity {
+  return {
+    namespace: cr.metadata?.namespace ?? '',
+    name: cr.metadata?.name ?? '',
+    uid: cr.metadata?.uid ?? '',
+  };
+}

@@ -1,0 +1,51 @@
+// Wires the ConsistentBackup controller into a manager: what it watches and how each watched object maps to
+// the ConsistentBackups to reconcile.
+import { KubeRest, keyFromLabels, type Manager } from '../core/index.ts';
+import {
+  API_VERSION,
+  LABEL_OWNER_NAME,
+  LABEL_OWNER_NAMESPACE,
+  MANAGER_NAME,
+  PLURAL,
+} from '../api/constants.ts';
+import type { ConsistentBackup } from '../api/consistent-backup.ts';
+import type { OperatorConfig } from '../domain/index.ts';
+import { ConsistentBackupReconciler } from './consistent-backup-reconciler.ts';
+import { TypedCache } from './typed-cache.ts';
+import { VeleroCache } from './velero-cache.ts';
+import { Writes } from './velero-writes.ts';
+
+export interface ControllerSetup {
+  config: OperatorConfig;
+  concurrency: number;
+}
+
+export function addConsistentBackupController(manager: Manager, setup: ControllerSetup): void {
+  const { config } = setup;
+  const consistentBackups = manager.informer({ resource: { apiVersion: API_VERSION, plural: PLURAL } });
+  const velero = new VeleroCache(manager, [
+    config.veleroNamespace,
+    ...(config.allowedVeleroNamespaces ?? []),
+  ]);
+  const reconciler = new ConsistentBackupReconciler({
+    config,
+    consistentBackups: new TypedCache<ConsistentBackup>(consistentBackups),
+    velero,
+    writes: new Writes(new KubeRest(manager.kubeConfig)),
+    events: manager.eventRecorder(`${API_VERSION.split('/')[0]}/${MANAGER_NAME}`),
+    logger: manager.logger,
+  });
+  const controller = manager.controller({
+    name: 'consistentbackup',
+    reconciler,
+    concurrency: setup.concurrency,
+  });
+  const owner = keyFromLabels(LABEL_OWNER_NAMESPACE, LABEL_OWNER_NAME);
+  controller.watch(consistentBackups);
+  for (const cache of velero.namespaces.values()) {
+    controller.watch(cache.backups.informer, owner);
+    controller.watch(cache.schedules.informer, owner);
+    // Whether Velero can write at all concerns every ConsistentBackup.
+    controller.watch(cache.storageLocations.informer, () => consistentBackups.keys());
+  }
+}

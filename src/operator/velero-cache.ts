@@ -1,0 +1,70 @@
+// The operator's view of the Velero namespaces it may use: one informer per resource and namespace, scoped
+// to the objects it manages where it can be.
+import type { Informer, Manager } from '../core/index.ts';
+import { TypedCache } from './typed-cache.ts';
+import { VELERO_API_VERSION } from '../api/constants.ts';
+import type { BackupStorageLocation, VeleroBackup, VeleroSchedule } from '../api/velero.ts';
+import { isNotFound } from '../core/index.ts';
+import { MANAGED_OBJECTS_SELECTOR, isOwnedBy, type OwnerIdentity } from '../domain/index.ts';
+
+export interface VeleroNamespaceCache {
+  readonly backups: TypedCache<VeleroBackup>;
+  readonly schedules: TypedCache<VeleroSchedule>;
+  readonly storageLocations: TypedCache<BackupStorageLocation>;
+}
+
+export class VeleroCache {
+  readonly namespaces = new Map<string, VeleroNamespaceCache>();
+
+  constructor(manager: Manager, namespaces: readonly string[]) {
+    for (const namespace of namespaces) {
+      // Optional: a cluster without Velero's CRDs must not keep the operator from starting or being ready;
+      // reconciles report it instead.
+      const cache = <T>(plural: string, managedOnly: boolean) =>
+        new TypedCache<T>(
+          manager.informer({
+            resource: { apiVersion: VELERO_API_VERSION, plural, namespace },
+            ...(managedOnly && { labelSelector: MANAGED_OBJECTS_SELECTOR }),
+            optional: true,
+          }),
+        );
+      this.namespaces.set(namespace, {
+        backups: cache<VeleroBackup>('backups', true),
+        schedules: cache<VeleroSchedule>('schedules', true),
+        storageLocations: cache<BackupStorageLocation>('backupstoragelocations', false),
+      });
+    }
+  }
+
+  /**
+   * Whether the Velero objects of `namespace` can be used: 'ready'; 'syncing' while the caches fill (a moment
+   * after start); or why not, for a condition.
+   */
+  availability(namespace: string): 'ready' | 'syncing' | { reason: string; message: string } {
+    const cache = this.namespaces.get(namespace);
+    if (!cache)
+      return { reason: 'VeleroNamespaceNotWatched', message: `Velero namespace ${namespace} is not watched` };
+    const informers: Informer[] = [cache.backups, cache.schedules, cache.storageLocations].map(
+      (c) => c.informer,
+    );
+    if (informers.every((i) => i.hasSynced())) return 'ready';
+    if (informers.some((i) => isNotFound(i.lastError()))) {
+      return {
+        reason: 'VeleroNotInstalled',
+        message:
+          'the velero.io CRDs (Backup, Schedule, BackupStorageLocation) are not installed in this cluster',
+      };
+    }
+    return 'syncing';
+  }
+
+  ownedBackups(owner: OwnerIdentity): VeleroBackup[] {
+    return [...this.namespaces.values()].flatMap((c) => c.backups.list().filter((b) => isOwnedBy(b, owner)));
+  }
+
+  ownedSchedules(owner: OwnerIdentity): VeleroSchedule[] {
+    return [...this.namespaces.values()].flatMap((c) =>
+      c.schedules.list().filter((s) => isOwnedBy(s, owner)),
+    );
+  }
+}
