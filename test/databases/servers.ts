@@ -1,5 +1,14 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { chownSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import {
+  chownSync,
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+  readFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -212,8 +221,10 @@ export interface RedisServer extends TestServer {
   cli(...args: string[]): Promise<string>;
 }
 
-export async function startRedis(password: string): Promise<RedisServer> {
+/** Redis without automatic saves; with `rdbFile`, it starts from a copy of that RDB file. */
+export async function startRedis(password: string, options: { rdbFile?: string } = {}): Promise<RedisServer> {
   const dir = mkdtempSync(join(tmpdir(), 'cbo-redis-'));
+  if (options.rdbFile) copyFileSync(options.rdbFile, join(dir, 'dump.rdb'));
   const port = await freeLoopbackPort();
   const config = join(dir, 'redis.conf');
   // A config file rather than arguments, so the password does not show in the process list.
