@@ -1,0 +1,81 @@
+// Builders for the domain's unit tests: a ConsistentBackup as the API server would return it, and Velero
+// Backups as Velero would report them.
+import type { ConsistentBackup, ConsistentBackupSpec, Hook } from '../../src/api/consistent-backup.ts';
+import type { VeleroBackup, VeleroBackupStatus } from '../../src/api/velero.ts';
+import type { OperatorConfig } from '../../src/domain/config.ts';
+import { ownerLabels } from '../../src/domain/owner-labels.ts';
+
+export const config: OperatorConfig = { veleroNamespace: 'velero' };
+export const CREATED = '2025-06-01T00:00:00Z';
+
+export function consistentBackup(
+  spec: Partial<ConsistentBackupSpec> = {},
+  meta: { namespace?: string; name?: string; uid?: string; annotations?: Record<string, string> } = {},
+  status?: ConsistentBackup['status'],
+): ConsistentBackup {
+  return {
+    apiVersion: 'consistentbackup.io/v1alpha1',
+    kind: 'ConsistentBackup',
+    metadata: {
+      namespace: meta.namespace ?? 'shop',
+      name: meta.name ?? 'orders-db',
+      uid: meta.uid ?? '6f1c2e2a-0000-4000-8000-000000000001',
+      generation: 3,
+      creationTimestamp: CREATED,
+      ...(meta.annotations && { annotations: meta.annotations }),
+    },
+    spec: { deletionPolicy: 'Retain', onMissingHookTarget: 'Proceed', suspend: false, ...spec },
+    ...(status && { status }),
+  };
+}
+
+export function hook(overrides: Partial<Hook> = {}): Hook {
+  return {
+    name: 'db',
+    selector: { matchLabels: { app: 'orders-db' } },
+    container: 'postgres',
+    pre: [{ command: ['/bin/sh', '-c', 'psql -c CHECKPOINT'], timeout: '30s', onError: 'Fail' }],
+    ...overrides,
+  };
+}
+
+/** A Backup of the given ConsistentBackup, in the given phase. */
+export function veleroBackup(
+  cr: ConsistentBackup,
+  name: string,
+  status: VeleroBackupStatus,
+  opts: {
+    created?: string;
+    hooks?: boolean;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  } = {},
+): VeleroBackup {
+  const { namespace = '', name: crName = '', uid = '' } = cr.metadata ?? {};
+  return {
+    apiVersion: 'velero.io/v1',
+    kind: 'Backup',
+    metadata: {
+      name,
+      namespace: 'velero',
+      creationTimestamp: opts.created ?? status.startTimestamp ?? CREATED,
+      labels: { ...ownerLabels({ namespace, name: crName, uid }), ...opts.labels },
+      ...(opts.annotations && { annotations: opts.annotations }),
+    },
+    spec: {
+      includedNamespaces: [namespace],
+      ...((opts.hooks ?? true) && {
+        hooks: {
+          resources: [
+            {
+              name: 'db',
+              includedNamespaces: [namespace],
+              pre: [{ exec: { command: ['true'], onError: 'Fail' } }],
+            },
+          ],
+        },
+      }),
+    },
+    status,
+  };
+}
