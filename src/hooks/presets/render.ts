@@ -16,7 +16,11 @@ export interface RenderContext {
   freezeBudgetSeconds: number;
 }
 
-/** The whole `/bin/sh -c` script: settings, the connection arguments, the shared library, the preset's body. */
+/**
+ * The whole `/bin/sh -c` script: settings, the connection arguments, the shared library, the preset's body.
+ * Comment lines are left out: they are for readers of this source, and the script is stored in every Velero
+ * Backup (and would feed words like "fsyncLock" to the hook lint).
+ */
 export function renderScript(context: RenderContext, part: ScriptPart): string {
   const settings: Record<string, string> = {
     CBO_PRESET: context.preset,
@@ -32,5 +36,8 @@ export function renderScript(context: RenderContext, part: ScriptPart): string {
     ...Object.entries(settings).map(([name, value]) => `${name}=${shellQuote(value)}`),
     ['set --', ...(part.argv ?? []).map(shellQuote)].join(' '),
   ];
-  return `${lines.join('\n')}\n${SHELL_LIBRARY.trim()}\n${part.body.trim()}\n`;
+  const code = `${SHELL_LIBRARY}\n${part.body}`
+    .split('\n')
+    .filter((line) => line.trim() !== '' && !line.trimStart().startsWith('#'));
+  return `${[...lines, ...code].join('\n')}\n`;
 }
