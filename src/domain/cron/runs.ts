@@ -1,6 +1,8 @@
 // When a cron schedule runs, as robfig/cron (Velero) runs it: at every instant whose local wall-clock time in
 // the zone matches. So a run inside a daylight-saving gap never happens and a run inside a repeated hour happens
-// twice (Velero documents the first; both are what robfig/cron v3.0.1 does).
+// twice (Velero documents the first; both are what robfig/cron v3.0.1 does). One known difference: in
+// Australia/Lord_Howe, the only zone with a 30-minute daylight-saving shift, robfig/cron skips some runs on the
+// two change days, which this model does not.
 import type { CronFields } from './parse.ts';
 import { localDay, offsetsAroundDay } from './time-zone.ts';
 
