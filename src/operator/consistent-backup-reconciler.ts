@@ -21,6 +21,8 @@ import { deleteRequestFor } from './delete-requests.ts';
 import type { Writes } from './velero-writes.ts';
 
 const CACHE_SYNC_RETRY_MS = 500;
+/** As often as the informers retry a missing resource. */
+const VELERO_RECHECK_MS = 30_000;
 
 export interface ReconcilerDeps {
   config: OperatorConfig;
@@ -103,12 +105,17 @@ export class ConsistentBackupReconciler implements Reconciler {
       };
     }
     if (await this.deps.writes.patchStatus(cr, status)) {
-      this.deps.logger.info('status updated', { key, phase: status.phase });
+      this.deps.logger.info('status updated', {
+        key,
+        phase: status.phase,
+        ...(unavailable && { velero: unavailable.message }),
+      });
       for (const event of statusEvents(cr.status, status)) this.deps.events.event(regarding(cr), event);
     }
     if (unavailable) {
-      // Retried with backoff: the caches fill by themselves once Velero's CRDs appear.
-      throw new Error(`${unavailable.reason}: ${unavailable.message}`);
+      // Not an error to back off from: the Velero caches retry by themselves, and this looks again when they
+      // may have filled, without an ever longer wait once Velero is installed.
+      return { requeueAfterMs: VELERO_RECHECK_MS };
     }
     return computed.requeueAfterMs === undefined ? {} : { requeueAfterMs: computed.requeueAfterMs };
   }
