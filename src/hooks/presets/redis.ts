@@ -21,7 +21,11 @@ const PRE_BODY = String.raw`
 command -v redis-cli >/dev/null 2>&1 || cbo_fail client "redis-cli is not in the container's PATH"
 cbo_secret "$CBO_PASSWORD_FILE" $CBO_PASSWORD_ENVS
 [ -n "$cbo_value" ] && REDISCLI_AUTH=$cbo_value && export REDISCLI_AUTH
-cbo_redis() { cbo_reply=$(cbo_bounded "$CBO_CONNECT_TIMEOUT" redis-cli --no-auth-warning "$@" 2>&1 | tr -d '\r'); }
+cbo_redis() {
+  cbo_reply=$(cbo_bounded "$CBO_CONNECT_TIMEOUT" redis-cli --no-auth-warning "$@" 2>&1)
+  [ $? = 124 ] && cbo_reply="no answer within $CBO_CONNECT_TIMEOUT seconds"
+  cbo_reply=$(printf '%s\n' "$cbo_reply" | tr -d '\r')
+}
 cbo_integer() {
   cbo_redis "$@"
   cbo_reply=$(printf '%s\n' "$cbo_reply" | head -n 1)
