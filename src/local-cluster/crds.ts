@@ -1,17 +1,22 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  ApiextensionsV1Api,
-  KubernetesObjectApi,
-  PatchStrategy,
-  type KubeConfig,
-  type V1CustomResourceDefinition,
-} from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
+import { KubeRest, resourcePath } from '../core/kube-rest.ts';
+
+/** A CRD as raw JSON: client-node's typed model would drop x-kubernetes-* (CEL rules, list types). */
+export interface RawCrd {
+  apiVersion: string;
+  kind: 'CustomResourceDefinition';
+  metadata: { name: string };
+  status?: { conditions?: { type: string; status: string }[] };
+}
+
+const crdResource = { apiVersion: 'apiextensions.k8s.io/v1', plural: 'customresourcedefinitions' };
 
 /** Every CustomResourceDefinition in the YAML files of `dir`. */
-export async function readCrds(dir: string): Promise<V1CustomResourceDefinition[]> {
+export async function readCrds(dir: string): Promise<RawCrd[]> {
   const files = (await readdir(dir)).filter((f) => /\.ya?ml$/.test(f)).sort();
   const docs = await Promise.all(
     files.map(async (f) =>
@@ -20,28 +25,31 @@ export async function readCrds(dir: string): Promise<V1CustomResourceDefinition[
       ),
     ),
   );
-  return docs.flat().filter((d): d is V1CustomResourceDefinition => d?.kind === 'CustomResourceDefinition');
+  return docs.flat().filter((d): d is RawCrd => d?.kind === 'CustomResourceDefinition');
 }
 
 /** Server-side applies the CRDs and waits until each is Established, so its resources can be used at once. */
 export async function applyCrds(
   kc: KubeConfig,
-  crds: V1CustomResourceDefinition[],
+  crds: RawCrd[],
   fieldManager: string,
   timeoutMs = 30_000,
 ): Promise<void> {
-  const objects = KubernetesObjectApi.makeApiClient(kc);
-  const ext = kc.makeApiClient(ApiextensionsV1Api);
+  const rest = new KubeRest(kc);
   for (const crd of crds) {
-    await objects.patch(crd, undefined, undefined, fieldManager, true, PatchStrategy.ServerSideApply);
+    await rest.request('PATCH', resourcePath(crdResource, crd.metadata.name), {
+      body: crd,
+      contentType: 'application/apply-patch+yaml',
+      query: { fieldManager, force: true },
+    });
   }
   const deadline = Date.now() + timeoutMs;
   for (const crd of crds) {
-    const name = crd.metadata?.name ?? '';
     for (;;) {
-      const live = await ext.readCustomResourceDefinition({ name });
+      const live = await rest.request<RawCrd>('GET', resourcePath(crdResource, crd.metadata.name));
       if (live.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')) break;
-      if (Date.now() > deadline) throw new Error(`CRD ${name} not Established after ${timeoutMs} ms`);
+      if (Date.now() > deadline)
+        throw new Error(`CRD ${crd.metadata.name} not Established after ${timeoutMs} ms`);
       await sleep(50);
     }
   }
