@@ -27,7 +27,7 @@ after(async () => {
   await new Promise((resolve) => silent.close(resolve));
 });
 
-const cases = [
+const cases: { preset: string; env: Record<string, string>; message: RegExp }[] = [
   {
     preset: 'postgresql',
     env: { POSTGRES_PASSWORD: 'x' },
@@ -47,7 +47,11 @@ describe('pre hooks against a server that never answers', { concurrency: true },
       const { pre } = expandValid({
         name: preset,
         timeout: '2s',
-        parameters: { host: '127.0.0.1', port: String(port), stateDir: stateDirectory(`bounds-${preset}`) },
+        parameters: {
+          host: '127.0.0.1',
+          port: String(port),
+          ...(preset === 'mysql' ? { stateDir: stateDirectory('bounds-mysql') } : {}),
+        },
       });
       const run = await runExecHook(pre, { shell: 'dash', env });
       assert.equal(run.timedOut, false, `the ${preset} pre hook outlived its Velero timeout ${pre.timeout}`);

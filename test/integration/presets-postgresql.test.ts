@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { waitFor } from '../harness/wait.ts';
-import { expandValid, stateDirectory } from '../databases/hooks.ts';
+import { expandValid } from '../databases/hooks.ts';
 import { runExecHook, SHELLS, type HookRun } from '../databases/run-hook.ts';
 import { installDatabases, startPostgres, type PostgresServer } from '../databases/servers.ts';
 
@@ -38,7 +38,6 @@ function preHook(parameters: Record<string, string> = {}) {
     parameters: {
       host: '127.0.0.1',
       port: String(server.port),
-      stateDir: stateDirectory('pg'),
       ...parameters,
     },
   });

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { freeLoopbackPort } from '../../src/local-cluster/ports.ts';
 import { waitFor } from '../harness/wait.ts';
-import { expandValid, stateDirectory } from '../databases/hooks.ts';
+import { expandValid } from '../databases/hooks.ts';
 import { runExecHook, SHELLS, type HookRun } from '../databases/run-hook.ts';
 import { installDatabases, startRedis, type RedisServer } from '../databases/servers.ts';
 
@@ -38,7 +38,7 @@ function preHook(timeout?: string) {
   return expandValid({
     name: 'redis',
     ...(timeout ? { timeout } : {}),
-    parameters: { port: String(server.port), stateDir: stateDirectory('redis') },
+    parameters: { port: String(server.port) },
   }).pre;
 }
 
@@ -143,7 +143,7 @@ describe('redis preset failures', () => {
     const closedPort = await freeLoopbackPort();
     const unreachable = expandValid({
       name: 'redis',
-      parameters: { port: String(closedPort), stateDir: stateDirectory('redis-unreachable') },
+      parameters: { port: String(closedPort) },
     }).pre;
     const run = await runExecHook(unreachable, { shell: 'dash', env: CONTAINER_ENV });
     assert.notEqual(run.code, 0, explain(run));

@@ -7,7 +7,6 @@ import {
   passwordFileParameter,
   passwordSourceProblems,
   portParameter,
-  stateDirParameter,
   userParameter,
 } from './parameters.ts';
 
@@ -55,7 +54,6 @@ export const postgresqlPreset: PresetDefinition = {
     },
     passwordEnv: passwordEnvParameter(PASSWORD_ENVS),
     passwordFile: passwordFileParameter,
-    stateDir: stateDirParameter('postgresql'),
   },
   crossCheck: passwordSourceProblems,
   scripts: ({ timeoutSeconds, parameters }) => ({

@@ -7,7 +7,6 @@ import {
   passwordSourceProblems,
   portParameter,
   socketParameter,
-  stateDirParameter,
   userParameter,
 } from './parameters.ts';
 
@@ -79,7 +78,6 @@ export const redisPreset: PresetDefinition = {
     user: userParameter('none (the default user)'),
     passwordEnv: passwordEnvParameter(PASSWORD_ENVS),
     passwordFile: passwordFileParameter,
-    stateDir: stateDirParameter('redis'),
   },
   crossCheck: (parameters) => [
     ...passwordSourceProblems(parameters),
