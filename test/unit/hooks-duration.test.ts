@@ -26,7 +26,7 @@ describe('parseWholeSeconds', () => {
   for (const [text, problem] of invalid) {
     it(`refuses ${JSON.stringify(text)}`, () => {
       const result = parseWholeSeconds(text);
-      assert.ok(typeof result === 'object', String(result));
+      assert.ok(typeof result === 'object', `expected a problem, got ${JSON.stringify(result)}`);
       assert.match(result.problem, problem);
     });
   }
