@@ -31,7 +31,8 @@ export const fsfreezePreset: PresetDefinition = {
   freezeBudget: {
     defaultSeconds: 60,
     description:
-      'How long the filesystem stays frozen at most once frozen, when no post hook thaws it first.',
+      'The timer thaws timeout + freezeBudget after the pre hook started, when no post hook thawed first; ' +
+      'writes are blocked at most that long.',
   },
   parameters: {
     mountPath: {

@@ -51,7 +51,8 @@ export const mongodbPreset: PresetDefinition = {
   freezeBudget: {
     defaultSeconds: 60,
     description:
-      'How long writes stay locked at most once the lock is taken, when no post hook unlocks first.',
+      'The timer unlocks timeout + freezeBudget after the pre hook started, when no post hook unlocked first; ' +
+      'writes are blocked at most that long.',
   },
   parameters: {
     uri: {

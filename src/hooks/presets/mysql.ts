@@ -138,7 +138,7 @@ export const mysqlPreset: PresetDefinition = {
   },
   parameters: {
     host: hostParameter('the client default (the Unix socket for localhost)'),
-    port: portParameter('3306'),
+    port: portParameter('3306 (used with host; without host the client takes the socket)'),
     socket: socketParameter('the client default'),
     user: { ...userParameter('root'), default: 'root' },
     passwordEnv: passwordEnvParameter(PASSWORD_ENVS),
