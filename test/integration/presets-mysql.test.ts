@@ -24,15 +24,13 @@ before(async () => {
   );
 });
 after(async () => {
-  if (server) killProcesses(holders(server.port));
+  if (server) killProcesses(holders(`--port=${server.port}`));
   await server?.stop();
 });
 
-/** Clients holding (or trying to take) the preset's lock on the server at `port`. */
-function holders(port: number): number[] {
-  return processesWhere(
-    (args) => args.includes(`--port=${port}`) && args.some((arg) => arg.includes('cbo-ready')),
-  );
+/** Clients holding (or trying to take) the preset's lock through `connection` (`--port=...`, `--socket=...`). */
+function holders(connection: string): number[] {
+  return processesWhere((args) => args.includes(connection) && args.some((arg) => arg.includes('cbo-ready')));
 }
 
 function explain(run: HookRun): string {
@@ -90,7 +88,7 @@ for (const shell of SHELLS) {
         `SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID = ${ready.fields.connection}`,
       );
       assert.equal(sessions, '0');
-      assert.deepEqual(holders(server.port), []);
+      assert.deepEqual(holders(`--port=${server.port}`), []);
     });
 
     it('releases the lock by itself after the freeze budget when no post hook comes', async () => {
@@ -113,7 +111,7 @@ for (const shell of SHELLS) {
         intervalMs: 500,
       });
       assert.equal(await rowsWithNote(`expired-${shell}`), 1);
-      await waitFor(() => holders(server.port).length === 0, {
+      await waitFor(() => holders(`--port=${server.port}`).length === 0, {
         what: 'the holder client to exit',
       });
 
@@ -136,7 +134,7 @@ for (const shell of SHELLS) {
       assert.equal(pre.timedOut, false);
       assert.match(pre.stderr, /mysql pre hook: cannot connect to the server: .*Can't connect/s);
       assert.equal(pre.markers.find((m) => m.event === 'error')?.fields.reason, 'connect');
-      assert.deepEqual(holders(closedPort), []);
+      assert.deepEqual(holders(`--port=${closedPort}`), []);
       assert.equal(existsSync(join(stateDir, 'holder.pid')), false);
     });
   });
@@ -171,11 +169,7 @@ describe('mysql preset on MariaDB, other connection settings', () => {
       assert.notEqual(blocked.code, 0, explain(blocked));
       assert.match(blocked.stderr, /FLUSH TABLES WITH READ LOCK failed: .*Lock wait timeout exceeded/s);
       assert.equal(existsSync(join(stateDir, 'holder.pid')), false);
-      assert.deepEqual(
-        processesWhere((args) => args.some((arg) => arg.includes('cbo-ready'))),
-        [],
-        'the failed holder is not left running',
-      );
+      assert.deepEqual(holders(`--socket=${server.socket}`), [], 'the failed holder is not left running');
     } finally {
       blocker.kill('SIGKILL');
     }
