@@ -7,6 +7,10 @@ set -euo pipefail
 
 log() { printf '[install-databases] %s\n' "$*" >&2; }
 
+# Test files may run this at the same time; the second waits and then finds nothing missing.
+exec 9>"${TMPDIR:-/tmp}/consistent-backup-install-databases.lock"
+command -v flock >/dev/null && flock 9
+
 missing=()
 compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || missing+=(postgresql)
 command -v psql >/dev/null || missing+=(postgresql-client)
@@ -37,5 +41,5 @@ fi
 log "installing ${missing[*]} (a few minutes on a fresh machine)"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+apt-get install -y -qq --no-install-recommends -o DPkg::Lock::Timeout=300 "${missing[@]}" >/dev/null
 log "installed ${missing[*]}"
