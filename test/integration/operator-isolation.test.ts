@@ -1,0 +1,211 @@
+// A tenant who may manage ConsistentBackups in its own namespace only: whatever it writes into a spec, no
+// backup and no hook reaches another namespace, its names cannot collide with another namespace's Velero
+// objects, and its status says nothing about other namespaces' pods.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import {
+  CustomObjectsApi,
+  KubernetesObjectApi,
+  PatchStrategy,
+  type KubernetesObject,
+} from '@kubernetes/client-node';
+import type { ConsistentBackup } from '../../src/api/consistent-backup.ts';
+import type { VeleroBackup, VeleroSchedule } from '../../src/api/velero.ts';
+import { createFakePod, ensureNamespace } from '../support/fake-pods.ts';
+import { apiStatus } from '../harness/api-errors.ts';
+import { OperatorTestbed } from '../harness/operator-testbed.ts';
+import { waitFor } from '../harness/wait.ts';
+
+let bed: OperatorTestbed;
+let tenant: CustomObjectsApi;
+
+const cbk = { group: 'consistentbackup.io', version: 'v1alpha1', plural: 'consistentbackups' };
+
+before(async () => {
+  bed = await OperatorTestbed.start(['--allowed-storage-locations=default']);
+  for (const ns of ['team-a', 'team-b', 'team-a-x']) await ensureNamespace(bed.core, ns);
+  // Pods with the same labels on both sides of the boundary.
+  await createFakePod(bed.core, {
+    namespace: 'team-a',
+    name: 'db-a',
+    labels: { app: 'db' },
+    containers: ['db'],
+  });
+  await createFakePod(bed.core, {
+    namespace: 'team-b',
+    name: 'db-b-secret-name',
+    labels: { app: 'db' },
+    containers: ['db'],
+  });
+  const objects = KubernetesObjectApi.makeApiClient(bed.cp.kubeConfig);
+  const rbac: KubernetesObject[] = [
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: { name: 'backup-owner', namespace: 'team-a' },
+      rules: [{ apiGroups: ['consistentbackup.io'], resources: ['consistentbackups'], verbs: ['*'] }],
+    } as KubernetesObject,
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: 'alice-backup-owner', namespace: 'team-a' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'backup-owner' },
+      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'alice' }],
+    } as KubernetesObject,
+  ];
+  for (const obj of rbac)
+    await objects.patch(obj, undefined, undefined, 'test', true, PatchStrategy.ServerSideApply);
+  tenant = (await bed.cp.mintUser('alice', ['tenants'])).kubeConfig.makeApiClient(CustomObjectsApi);
+});
+after(async () => {
+  await bed?.stop();
+});
+
+function manifest(name: string, spec: Record<string, unknown>) {
+  return { apiVersion: 'consistentbackup.io/v1alpha1', kind: 'ConsistentBackup', metadata: { name }, spec };
+}
+
+const ready = (cr: ConsistentBackup) => cr.status?.conditions?.find((c) => c.type === 'Ready');
+
+test('the tenant manages ConsistentBackups in its namespace only and cannot touch Velero objects', async () => {
+  await tenant.createNamespacedCustomObject({
+    ...cbk,
+    namespace: 'team-a',
+    body: manifest('probe', { schedule: '@daily' }),
+  });
+  await assert.rejects(
+    tenant.createNamespacedCustomObject({
+      ...cbk,
+      namespace: 'team-b',
+      body: manifest('probe', { schedule: '@daily' }),
+    }),
+    (err: unknown) => apiStatus(err).code === 403,
+  );
+  for (const plural of ['backups', 'schedules', 'deletebackuprequests']) {
+    await assert.rejects(
+      tenant.listNamespacedCustomObject({ group: 'velero.io', version: 'v1', namespace: 'velero', plural }),
+      (err: unknown) => apiStatus(err).code === 403,
+      `tenant reads velero ${plural}`,
+    );
+  }
+});
+
+test('whatever the spec selects, backups and hooks stay in the tenant namespace and status names no foreign pod', async () => {
+  await tenant.createNamespacedCustomObject({
+    ...cbk,
+    namespace: 'team-a',
+    body: manifest('reach-out', {
+      schedule: '@daily',
+      rpo: '48h',
+      labelSelector: { matchLabels: { app: 'db' } },
+      includedResources: ['pods', 'namespaces', 'secrets'],
+      hooks: [
+        {
+          name: 'db',
+          selector: { matchLabels: { app: 'db' } },
+          container: 'db',
+          pre: [{ command: ['sync'] }],
+        },
+      ],
+    }),
+  });
+  const cr = await bed.waitForStatus('team-a', 'reach-out', 'Schedule made', (c) =>
+    Boolean(c.status?.scheduleName),
+  );
+  const [schedule] = await bed.ownedBy<VeleroSchedule>('schedules', 'team-a', 'reach-out');
+  assert.deepEqual(schedule?.spec.template.includedNamespaces, ['team-a']);
+  assert.deepEqual(
+    schedule?.spec.template.hooks?.resources?.map((r) => r.includedNamespaces),
+    [['team-a']],
+  );
+  const backup = await waitFor(() => bed.standIn.runSchedule(cr.status?.scheduleName ?? ''), {
+    what: 'a scheduled backup',
+  });
+  const done = await bed.waitForStatus(
+    'team-a',
+    'reach-out',
+    'backup graded',
+    (c) => c.status?.lastBackup?.name === backup.metadata.name && Boolean(c.status.lastBackup.consistency),
+  );
+  assert.deepEqual(
+    bed.standIn.hookRuns(backup.metadata.name ?? '').map((r) => r.pod),
+    ['team-a/db-a'],
+    'Velero ran the hook in the tenant pod only',
+  );
+  assert.equal(done.status?.lastBackup?.consistency, 'AppConsistent');
+  assert.doesNotMatch(JSON.stringify(done.status), /db-b-secret-name|team-b/);
+});
+
+test('a Velero namespace or storage location outside the operator configuration is refused', async () => {
+  await tenant.createNamespacedCustomObject({
+    ...cbk,
+    namespace: 'team-a',
+    body: manifest('elsewhere', { schedule: '@daily', velero: { namespace: 'kube-system' } }),
+  });
+  await tenant.createNamespacedCustomObject({
+    ...cbk,
+    namespace: 'team-a',
+    body: manifest('other-bucket', { schedule: '@daily', velero: { storageLocation: 'attacker-bucket' } }),
+  });
+  for (const name of ['elsewhere', 'other-bucket']) {
+    const cr = await bed.waitForStatus('team-a', name, 'Ready False', (c) => ready(c)?.status === 'False');
+    assert.equal(cr.status?.phase, 'Invalid');
+    assert.match(
+      ready(cr)?.message ?? '',
+      name === 'elsewhere' ? /spec\.velero\.namespace/ : /spec\.velero\.storageLocation/,
+    );
+    assert.deepEqual(await bed.ownedBy('schedules', 'team-a', name), []);
+  }
+  const custom = bed.cp.kubeConfig.makeApiClient(CustomObjectsApi);
+  const inKubeSystem = (await custom.listNamespacedCustomObject({
+    group: 'velero.io',
+    version: 'v1',
+    namespace: 'kube-system',
+    plural: 'schedules',
+  })) as { items: VeleroSchedule[] };
+  assert.deepEqual(inKubeSystem.items, []);
+});
+
+test("crafted names cannot collide with or overwrite another namespace's Velero objects", async () => {
+  // "team-a" + "x-y" and "team-a-x" + "y" read the same when joined with a dash.
+  const admin = bed.cp.kubeConfig.makeApiClient(CustomObjectsApi);
+  await admin.createNamespacedCustomObject({
+    ...cbk,
+    namespace: 'team-a-x',
+    body: manifest('y', { schedule: '0 3 * * *' }),
+  });
+  const theirs = await bed.waitForStatus('team-a-x', 'y', 'Schedule made', (c) =>
+    Boolean(c.status?.scheduleName),
+  );
+  const [theirSchedule] = await bed.ownedBy<VeleroSchedule>('schedules', 'team-a-x', 'y');
+  await tenant.createNamespacedCustomObject({
+    ...cbk,
+    namespace: 'team-a',
+    body: manifest('x-y', { schedule: '0 4 * * *' }),
+  });
+  const mine = await bed.waitForStatus('team-a', 'x-y', 'Schedule made', (c) =>
+    Boolean(c.status?.scheduleName),
+  );
+  assert.notEqual(mine.status?.scheduleName, theirs.status?.scheduleName);
+  await tenant.patchNamespacedCustomObject({
+    ...cbk,
+    namespace: 'team-a',
+    name: 'x-y',
+    body: [{ op: 'replace', path: '/spec/schedule', value: '0 5 * * *' }],
+  });
+  await waitFor(
+    async () =>
+      (await bed.ownedBy<VeleroSchedule>('schedules', 'team-a', 'x-y'))[0]?.spec.schedule ===
+      'CRON_TZ=UTC 0 5 * * *',
+    { what: 'the tenant schedule to change' },
+  );
+  const [after] = await bed.ownedBy<VeleroSchedule>('schedules', 'team-a-x', 'y');
+  assert.equal(
+    after?.metadata.resourceVersion,
+    theirSchedule?.metadata.resourceVersion,
+    "the other namespace's Schedule is untouched",
+  );
+  assert.equal(after?.spec.schedule, 'CRON_TZ=UTC 0 3 * * *');
+  const backups = await bed.ownedBy<VeleroBackup>('backups', 'team-b');
+  assert.deepEqual(backups, []);
+});
