@@ -6,6 +6,15 @@ import type { Condition, ConsistentBackupStatus } from '../api/consistent-backup
 const find = (s: ConsistentBackupStatus | undefined, type: string): Condition | undefined =>
   s?.conditions?.find((c) => c.type === type);
 
+/** [condition type, Event reason (undefined: the condition's reason), action] */
+const warnOnFalse: readonly (readonly [string, string | undefined, string])[] = [
+  ['RPOMet', 'RPOBreached', 'EvaluateRPO'],
+  ['RPOAchievable', 'RPOUnachievable', 'EvaluateRPO'],
+  ['Ready', undefined, 'Reconcile'],
+  ['HooksReady', undefined, 'Preflight'],
+  ['HookCommandsSafe', undefined, 'LintHooks'],
+];
+
 export function statusEvents(
   before: ConsistentBackupStatus | undefined,
   after: ConsistentBackupStatus,
@@ -28,26 +37,14 @@ export function statusEvents(
     const now = find(after, type);
     return now && find(before, type)?.status !== now.status ? now : undefined;
   };
+  // A condition turning False is what a human must hear about; which Event that is, per condition.
+  for (const [type, reason, action] of warnOnFalse) {
+    const c = flipped(type);
+    if (c?.status === 'False')
+      events.push({ type: 'Warning', reason: reason ?? c.reason ?? type, action, note: c.message ?? '' });
+  }
   const rpo = flipped('RPOMet');
-  if (rpo?.status === 'False')
-    events.push({ type: 'Warning', reason: 'RPOBreached', action: 'EvaluateRPO', note: rpo.message ?? '' });
   if (rpo?.status === 'True' && find(before, 'RPOMet')?.status === 'False')
     events.push({ type: 'Normal', reason: 'RPORestored', action: 'EvaluateRPO', note: rpo.message ?? '' });
-  const achievable = flipped('RPOAchievable');
-  if (achievable?.status === 'False')
-    events.push({
-      type: 'Warning',
-      reason: 'RPOUnachievable',
-      action: 'EvaluateRPO',
-      note: achievable.message ?? '',
-    });
-  const ready = flipped('Ready');
-  if (ready?.status === 'False')
-    events.push({
-      type: 'Warning',
-      reason: ready.reason ?? 'NotReady',
-      action: 'Reconcile',
-      note: ready.message ?? '',
-    });
   return events;
 }
