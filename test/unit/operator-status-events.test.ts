@@ -77,12 +77,7 @@ const cases: [string, ConsistentBackupStatus | undefined, ConsistentBackupStatus
     finished('b1', 'AppConsistent'),
     [],
   ],
-  [
-    'a running backup: nothing yet',
-    {},
-    { lastBackup: { name: 'b1', phase: 'InProgress' } } as ConsistentBackupStatus,
-    [],
-  ],
+  ['a running backup: nothing yet', {}, { lastBackup: { name: 'b1', phase: 'InProgress' } }, []],
 ];
 for (const [name, before, after, want] of cases) {
   test(`statusEvents: ${name}`, () => {
