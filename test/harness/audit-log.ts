@@ -3,7 +3,13 @@ import { readFile } from 'node:fs/promises';
 export interface AuditEvent {
   verb: string;
   user: { username: string };
-  objectRef?: { resource?: string; subresource?: string; namespace?: string; name?: string; apiGroup?: string };
+  objectRef?: {
+    resource?: string;
+    subresource?: string;
+    namespace?: string;
+    name?: string;
+    apiGroup?: string;
+  };
   requestReceivedTimestamp: string;
   responseStatus?: { code?: number };
 }

@@ -1,7 +1,12 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CoreV1Api, KubernetesObjectApi, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
+import {
+  CoreV1Api,
+  KubernetesObjectApi,
+  PatchStrategy,
+  type KubernetesObject,
+} from '@kubernetes/client-node';
 import { parseAllDocuments, stringify } from 'yaml';
 import type { ControlPlane } from './control-plane.ts';
 
@@ -13,7 +18,8 @@ export async function applyDeployFile(cp: ControlPlane, file: string): Promise<v
   const docs = parseAllDocuments(await readFile(join(deployDir, file), 'utf8'));
   for (const doc of docs) {
     const obj = doc.toJS() as KubernetesObject | null;
-    if (obj) await objects.patch(obj, undefined, undefined, 'test-harness', true, PatchStrategy.ServerSideApply);
+    if (obj)
+      await objects.patch(obj, undefined, undefined, 'test-harness', true, PatchStrategy.ServerSideApply);
   }
 }
 

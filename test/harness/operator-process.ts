@@ -69,7 +69,10 @@ export class OperatorProcess {
     await this.exited;
   }
 
-  async get(path: string, port = path === '/metrics' ? this.metricsPort : this.probePort): Promise<{ status: number; body: string }> {
+  async get(
+    path: string,
+    port = path === '/metrics' ? this.metricsPort : this.probePort,
+  ): Promise<{ status: number; body: string }> {
     const res = await fetch(`http://127.0.0.1:${port}${path}`);
     return { status: res.status, body: await res.text() };
   }
