@@ -59,13 +59,13 @@ const flags = {
   'metrics-bind-address': {
     env: 'CBO_METRICS_BIND_ADDRESS',
     type: 'string',
-    default: ':8080',
+    default: '127.0.0.1:8080',
     help: 'address of /metrics ("0" disables)',
   },
   'health-probe-bind-address': {
     env: 'CBO_HEALTH_PROBE_BIND_ADDRESS',
     type: 'string',
-    default: ':8081',
+    default: '127.0.0.1:8081',
     help: 'address of /healthz and /readyz ("0" disables)',
   },
   concurrency: {

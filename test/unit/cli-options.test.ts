@@ -10,7 +10,7 @@ test('defaults', () => {
   assert.equal(o.concurrency, 4);
   assert.equal(o.leaderElect, false);
   assert.equal(o.leaderElectionNamespace, 'velero');
-  assert.equal(o.metricsAddress, ':8080');
+  assert.equal(o.metricsAddress, '127.0.0.1:8080');
   assert.equal(o.kubeconfig, undefined);
 });
 
