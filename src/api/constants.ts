@@ -30,3 +30,9 @@ export const LABEL_TRIGGER = `${GROUP}/trigger`;
 export const VELERO_API_VERSION = 'velero.io/v1';
 /** Velero's label on Backups made from a Schedule; also set on run-now Backups of scheduled ConsistentBackups. */
 export const VELERO_SCHEDULE_NAME_LABEL = 'velero.io/schedule-name';
+
+// Velero's pod annotations for backup exec hooks. A pod whose command annotation for a phase is set runs
+// that command instead of every spec hook of the phase; the unphased key is the legacy form of the pre one.
+export const VELERO_PRE_HOOK_COMMAND_ANNOTATION = 'pre.hook.backup.velero.io/command';
+export const VELERO_POST_HOOK_COMMAND_ANNOTATION = 'post.hook.backup.velero.io/command';
+export const VELERO_LEGACY_HOOK_COMMAND_ANNOTATION = 'hook.backup.velero.io/command';

@@ -3,7 +3,7 @@ import type { BackupHistoryEntry, BackupTrigger, LastBackupStatus } from '../api
 import { LABEL_TRIGGER, RUN_TOKEN_ANNOTATION, VELERO_SCHEDULE_NAME_LABEL } from '../api/constants.ts';
 import type { VeleroBackup } from '../api/velero.ts';
 import { isHeadingForPartialFailure, phaseStage } from './backup-phase.ts';
-import type { Grade } from './grading.ts';
+import type { Grade, GradingContext } from './grading.ts';
 import { formatTime, toMillis } from './time.ts';
 
 export const MAX_HISTORY = 10;
@@ -36,7 +36,11 @@ function progressMessage(phase: string | undefined): string {
   }
 }
 
-export function lastBackupStatus(backup: VeleroBackup, grade: Grade | undefined): LastBackupStatus {
+export function lastBackupStatus(
+  backup: VeleroBackup,
+  grade: Grade | undefined,
+  expectation: GradingContext = {},
+): LastBackupStatus {
   const status = backup.status ?? {};
   const trigger = triggerOf(backup);
   const started = timestamp(status.startTimestamp);
@@ -49,6 +53,9 @@ export function lastBackupStatus(backup: VeleroBackup, grade: Grade | undefined)
     ...(completed && { completionTimestamp: completed }),
     hooksAttempted: status.hookStatus?.hooksAttempted ?? 0,
     hooksFailed: status.hookStatus?.hooksFailed ?? 0,
+    ...(expectation.expectedHookExecutions !== undefined && {
+      expectedHookExecutions: expectation.expectedHookExecutions,
+    }),
     errors: status.errors ?? 0,
     warnings: status.warnings ?? 0,
     ...(grade && { consistency: grade.consistency }),
@@ -56,7 +63,12 @@ export function lastBackupStatus(backup: VeleroBackup, grade: Grade | undefined)
   };
 }
 
-export function historyEntry(backup: VeleroBackup, grade: Grade | undefined): BackupHistoryEntry {
+/** The backup as history keeps it, with what preflight expected of its hooks (needed to grade it later). */
+export function historyEntry(
+  backup: VeleroBackup,
+  grade: Grade | undefined,
+  expectation: GradingContext = {},
+): BackupHistoryEntry {
   const last = lastBackupStatus(backup, grade);
   const created = toMillis(backup.metadata.creationTimestamp);
   return {
@@ -67,6 +79,13 @@ export function historyEntry(backup: VeleroBackup, grade: Grade | undefined): Ba
     ...(last.startTimestamp && { startTimestamp: last.startTimestamp }),
     ...(last.completionTimestamp && { completionTimestamp: last.completionTimestamp }),
     ...(last.consistency && { consistency: last.consistency }),
+    ...(expectation.expectedHookExecutions !== undefined && {
+      expectedHookExecutions: expectation.expectedHookExecutions,
+    }),
+    ...(expectation.expectedHookTargets && { expectedHookTargets: expectation.expectedHookTargets }),
+    ...(expectation.hooksWithoutTarget?.length && {
+      hooksWithoutTarget: [...expectation.hooksWithoutTarget],
+    }),
   };
 }
 

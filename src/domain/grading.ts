@@ -11,9 +11,14 @@ export interface Grade {
   readonly message: string;
 }
 
+/** What preflight expected of a backup's hooks; the same fields are kept with the backup in status.history. */
 export interface GradingContext {
   /** Hook executions preflight expected for this backup; a lower hooksAttempted means some were missed. */
   readonly expectedHookExecutions?: number;
+  /** Where they were expected, for the message (e.g. "hook db expected 2 executions on pods db-0, db-1"). */
+  readonly expectedHookTargets?: string;
+  /** Hooks that had no pod to run in: the backup went ahead without them. */
+  readonly hooksWithoutTarget?: readonly string[];
 }
 
 /** Whether the Backup itself declares hooks: what counts is what Velero was asked to run for this backup. */
@@ -53,12 +58,21 @@ function gradeCompleted(
         'Completed, but Velero ran none of the declared hooks: no running pod matched their selectors, or the backup left those pods out',
     };
   }
+  const untargeted = context.hooksWithoutTarget ?? [];
+  if (untargeted.length > 0) {
+    return {
+      consistency: 'Inconsistent',
+      reason: 'HookTargetsMissing',
+      message: `Completed, but ${plural(untargeted.length, 'hook')} had no pod to run in when it started (${untargeted.join(', ')}), so ${untargeted.length === 1 ? 'it' : 'they'} ran nowhere`,
+    };
+  }
   const expected = context.expectedHookExecutions;
   if (expected !== undefined && attempted < expected) {
+    const where = context.expectedHookTargets ? ` (${context.expectedHookTargets})` : '';
     return {
       consistency: 'Inconsistent',
       reason: 'HooksMissed',
-      message: `Completed, but Velero ran ${attempted} of the ${plural(expected, 'expected hook execution')}`,
+      message: `Completed, but Velero attempted ${attempted} of the ${plural(expected, 'expected hook execution')}${where}`,
     };
   }
   return {

@@ -1,5 +1,6 @@
-// Whether label selectors can match anything at all, alone or together: a hook whose selector contradicts
-// itself, or the backup's own selector, never runs, and Velero would not say so.
+// Label selectors: whether they can match anything at all, alone or together (a hook whose selector
+// contradicts itself, or the backup's own selector, never runs, and Velero would not say so), and whether a
+// pod's labels match one (preflight).
 import type { LabelSelector } from '../api/consistent-backup.ts';
 
 interface KeyConstraint {
@@ -42,4 +43,26 @@ export function selectorContradiction(selectors: readonly LabelSelector[]): stri
     }
   }
   return undefined;
+}
+
+/**
+ * Whether labels satisfy a selector, as metav1.LabelSelectorAsSelector reads it: every matchLabels entry and
+ * every requirement must hold; an empty selector matches everything.
+ */
+export function matchesSelector(labels: Readonly<Record<string, string>>, selector: LabelSelector): boolean {
+  const has = (key: string) => Object.hasOwn(labels, key);
+  const matchLabels = Object.entries(selector.matchLabels ?? {});
+  if (!matchLabels.every(([key, value]) => has(key) && labels[key] === value)) return false;
+  return (selector.matchExpressions ?? []).every(({ key, operator, values = [] }) => {
+    switch (operator) {
+      case 'In':
+        return has(key) && values.includes(labels[key] ?? '');
+      case 'NotIn':
+        return !has(key) || !values.includes(labels[key] ?? '');
+      case 'Exists':
+        return has(key);
+      default:
+        return !has(key);
+    }
+  });
 }

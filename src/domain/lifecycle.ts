@@ -14,6 +14,12 @@ export interface LifecycleInputs {
   readonly schedule: VeleroSchedule | undefined;
   readonly backups: readonly VeleroBackup[];
   readonly lastBackup: LastBackupStatus | undefined;
+  /** Set while spec.onMissingHookTarget Skip holds backups back: why. */
+  readonly heldForHookTargets?: string;
+}
+
+function heldReady(message: string): ConditionInput {
+  return { type: 'Ready', status: 'False', reason: 'WaitingForHookTargets', message };
 }
 
 function scheduleReady(inputs: LifecycleInputs): ConditionInput {
@@ -27,6 +33,7 @@ function scheduleReady(inputs: LifecycleInputs): ConditionInput {
       message: `spec.suspend is true: Velero Schedule ${scheduleRef} is paused`,
     };
   }
+  if (inputs.heldForHookTargets) return heldReady(inputs.heldForHookTargets);
   if (!schedule) {
     return {
       type,
@@ -64,6 +71,7 @@ function singleBackupReady(inputs: LifecycleInputs): ConditionInput {
   const type = 'Ready';
   const last = inputs.lastBackup;
   if (!last) {
+    if (inputs.heldForHookTargets && !inputs.suspended) return heldReady(inputs.heldForHookTargets);
     return inputs.suspended
       ? {
           type,
@@ -142,6 +150,7 @@ export function lifecyclePhase(inputs: LifecycleInputs): ConsistentBackupPhase {
   if (stages.includes('queued')) return 'Queued';
   if (inputs.scheduled) {
     if (inputs.suspended) return 'Suspended';
+    if (inputs.heldForHookTargets) return 'Pending';
     const schedulePhase = inputs.schedule?.status?.phase;
     if (schedulePhase === 'Enabled') return 'Scheduled';
     return schedulePhase === 'FailedValidation' ? 'Failed' : 'Pending';

@@ -1,6 +1,7 @@
 // Velero objects -> ConsistentBackup status. Recomputed from scratch on every reconcile: equal inputs give an
 // equal status (conditions keep their transition times), so the reconciler writes only on real change.
 import type {
+  BackupHistoryEntry,
   Condition,
   ConsistentBackup,
   ConsistentBackupStatus,
@@ -8,14 +9,20 @@ import type {
 } from '../api/consistent-backup.ts';
 import { RUN_TOKEN_ANNOTATION } from '../api/constants.ts';
 import type { BackupStorageLocation, VeleroBackup, VeleroSchedule } from '../api/velero.ts';
+import { phaseStage } from './backup-phase.ts';
 import { historyEntry, lastBackupStatus, mergeHistory, triggerOf } from './backup-records.ts';
 import { findCondition, removeCondition, setCondition, type ConditionInput } from './conditions.ts';
 import type { OperatorConfig } from './config.ts';
 import { parseDuration } from './duration.ts';
-import { gradeBackup, type Grade } from './grading.ts';
+import { declaresHooks, gradeBackup, type Grade, type GradingContext } from './grading.ts';
+import { hookCommandsCondition } from './hook-commands.ts';
+import { hookStatuses, hooksReadyCondition } from './hooks-ready.ts';
 import { lifecyclePhase, readyCondition } from './lifecycle.ts';
+import { missingHookTargets, skipsBackups } from './missing-hook-targets.ts';
 import { veleroNames } from './names.ts';
 import { isOwnedBy } from './owner-labels.ts';
+import type { PodSummary } from './pod-summary.ts';
+import { describeExpectedExecutions, preflightHooks, type Preflight } from './preflight.ts';
 import { evaluateRpo, rpoAchievability, type RecoveryPoint } from './rpo.ts';
 import { mergeProcessedTokens, runNowToken } from './run-now.ts';
 import { nextRunTime } from './schedule.ts';
@@ -35,6 +42,11 @@ export interface StatusInputs {
   readonly backups: readonly VeleroBackup[];
   /** BackupStorageLocations of the Velero namespace; when omitted, StorageAvailable stays as it was. */
   readonly storageLocations?: readonly BackupStorageLocation[];
+  /**
+   * Pods of the ConsistentBackup's namespace (others are ignored); when omitted, status.hooks and HooksReady
+   * stay as they were, nothing is held back for missing hook targets and new backups get no expectation.
+   */
+  readonly pods?: readonly PodSummary[];
   readonly now: Date | number;
 }
 
@@ -52,17 +64,54 @@ export const MAX_REQUEUE_MS = 12 * 3_600_000;
 
 interface GradedBackup {
   readonly backup: VeleroBackup;
+  readonly expectation: GradingContext;
   readonly grade: Grade | undefined;
   readonly createdMs: number;
 }
 
-function byCreation(backups: readonly VeleroBackup[]): GradedBackup[] {
+/**
+ * What a backup's hooks are expected to do: remembered in history from when the backup was first seen
+ * unfinished, or taken from preflight now if this is that moment. A backup first seen finished, or while
+ * pods are not known, has none (it is graded on Velero's counts alone).
+ */
+function hookExpectation(
+  backup: VeleroBackup,
+  remembered: BackupHistoryEntry | undefined,
+  preflight: Preflight | undefined,
+): GradingContext {
+  if (remembered?.expectedHookExecutions !== undefined) {
+    const { expectedHookExecutions, expectedHookTargets, hooksWithoutTarget } = remembered;
+    return {
+      expectedHookExecutions,
+      ...(expectedHookTargets !== undefined && { expectedHookTargets }),
+      ...(hooksWithoutTarget !== undefined && { hooksWithoutTarget }),
+    };
+  }
+  const stage = phaseStage(backup.status?.phase);
+  if (!preflight || !declaresHooks(backup) || (stage !== 'queued' && stage !== 'running')) return {};
+  return {
+    expectedHookExecutions: preflight.expectedExecutions,
+    expectedHookTargets: describeExpectedExecutions(preflight),
+    hooksWithoutTarget: preflight.hooksWithoutTarget,
+  };
+}
+
+function byCreation(
+  backups: readonly VeleroBackup[],
+  history: readonly BackupHistoryEntry[],
+  preflight: Preflight | undefined,
+): GradedBackup[] {
+  const remembered = new Map(history.map((e) => [e.name, e]));
   return backups
-    .map((backup) => ({
-      backup,
-      grade: gradeBackup(backup),
-      createdMs: toMillis(backup.metadata.creationTimestamp) ?? 0,
-    }))
+    .map((backup) => {
+      const expectation = hookExpectation(backup, remembered.get(backup.metadata.name ?? ''), preflight);
+      return {
+        backup,
+        expectation,
+        grade: gradeBackup(backup, expectation),
+        createdMs: toMillis(backup.metadata.creationTimestamp) ?? 0,
+      };
+    })
     .sort(
       (a, b) =>
         a.createdMs - b.createdMs ||
@@ -128,16 +177,28 @@ export function computeStatus(inputs: StatusInputs): ComputedStatus {
     name: cr.metadata?.name ?? '',
     uid: cr.metadata?.uid ?? '',
   };
-  const graded = byCreation(inputs.backups.filter((b) => owner.uid !== '' && isOwnedBy(b, owner)));
+  const hooksDeclared = (cr.spec.hooks?.length ?? 0) > 0;
+  const preflight = inputs.pods && hooksDeclared ? preflightHooks(cr, inputs.pods) : undefined;
+  const missing = missingHookTargets(cr, preflight);
+  const graded = byCreation(
+    inputs.backups.filter((b) => owner.uid !== '' && isOwnedBy(b, owner)),
+    previous.history ?? [],
+    preflight,
+  );
   const newest = graded.at(-1);
-  const lastBackup = newest ? lastBackupStatus(newest.backup, newest.grade) : previous.lastBackup;
+  const lastBackup = newest
+    ? lastBackupStatus(newest.backup, newest.grade, newest.expectation)
+    : previous.lastBackup;
   const point = recoveryPoint(graded);
   const names = veleroNames(owner);
   const scheduled = cr.spec.schedule !== undefined;
   const suspended = cr.spec.suspend ?? false;
   const schedule = valid?.schedule;
+  const held = valid && skipsBackups(missing) ? missing?.message : undefined;
   const nextRunMs =
-    schedule && !suspended ? nextRunTime(schedule, nowMs, veleroScheduleAnchor(inputs.schedule)) : undefined;
+    schedule && !suspended && !held
+      ? nextRunTime(schedule, nowMs, veleroScheduleAnchor(inputs.schedule))
+      : undefined;
 
   let conditions = previous.conditions ?? [];
   const set = (c: ConditionInput | undefined) => {
@@ -151,6 +212,7 @@ export function computeStatus(inputs: StatusInputs): ComputedStatus {
     schedule: inputs.schedule,
     backups: graded.map((g) => g.backup),
     lastBackup,
+    ...(held && { heldForHookTargets: held }),
   };
   set(readyCondition(lifecycle));
   set(lastConsistentCondition(graded, previous.conditions));
@@ -186,6 +248,13 @@ export function computeStatus(inputs: StatusInputs): ComputedStatus {
   }
   if (inputs.storageLocations)
     set(storageCondition(inputs.storageLocations, cr.spec.velero?.storageLocation));
+  const commands = hookCommandsCondition(cr);
+  if (commands) set(commands);
+  else conditions = removeCondition(conditions, 'HookCommandsSafe');
+  // Without hooks there is nothing to check; without pods, what was last found stays.
+  if (preflight) set(hooksReadyCondition(preflight, missing));
+  else if (!hooksDeclared) conditions = removeCondition(conditions, 'HooksReady');
+  const hooks = preflight ? hookStatuses(preflight) : hooksDeclared ? previous.hooks : undefined;
 
   const seenTokens = graded.flatMap((g) => g.backup.metadata.annotations?.[RUN_TOKEN_ANNOTATION] ?? []);
   const tokens = mergeProcessedTokens(previous.processedRunTokens ?? [], seenTokens, runNowToken(cr).token);
@@ -193,7 +262,7 @@ export function computeStatus(inputs: StatusInputs): ComputedStatus {
     previous.backupName ?? graded.find((g) => triggerOf(g.backup) === 'one-shot')?.backup.metadata.name;
   const history = mergeHistory(
     previous.history ?? [],
-    graded.map((g) => historyEntry(g.backup, g.grade)),
+    graded.map((g) => historyEntry(g.backup, g.grade, g.expectation)),
   );
 
   const status: ConsistentBackupStatus = {
@@ -217,7 +286,7 @@ export function computeStatus(inputs: StatusInputs): ComputedStatus {
     ...(rpo && { rpo: rpo.status }),
     ...(history.length > 0 && { history }),
     ...(tokens.length > 0 && { processedRunTokens: tokens }),
-    ...(previous.hooks && { hooks: previous.hooks }),
+    ...(hooks && { hooks }),
   };
   const wakeups = [rpo?.status.met ? rpo.deadlineMs : undefined, nextRunMs]
     .filter((t): t is number => t !== undefined && t > nowMs)

@@ -1,6 +1,7 @@
 // Checks beyond what the CRD schema can express. A ConsistentBackup with problems gets no Velero object and a
 // condition naming each problem; nothing here throws.
 import type { ConsistentBackup, LabelSelector } from '../api/consistent-backup.ts';
+import { podsLeftOutBy } from './backup-scope.ts';
 import { isStorageLocationAllowed, isVeleroNamespaceAllowed, type OperatorConfig } from './config.ts';
 import { parseDuration } from './duration.ts';
 import { hookActions, type HookActions } from './hook-actions.ts';
@@ -28,9 +29,6 @@ export interface ValidatedConsistentBackup {
 }
 
 export type Validation = { ok: true; value: ValidatedConsistentBackup } | { ok: false; problems: Problem[] };
-
-// Names Velero resolves to pods (hooks only run in pods the backup includes).
-const POD_RESOURCE_NAMES = new Set(['pods', 'pod', 'po', '*']);
 
 function ownerOfCr(cr: ConsistentBackup, problems: Problem[]): OwnerIdentity {
   const { namespace = '', name = '', uid = '' } = cr.metadata ?? {};
@@ -102,19 +100,12 @@ function scopeProblems(cr: ConsistentBackup): Problem[] {
   }
   const hooks = cr.spec.hooks ?? [];
   if (hooks.length === 0) return problems;
-  const included = cr.spec.includedResources ?? [];
-  if (included.length > 0 && !included.some((r) => POD_RESOURCE_NAMES.has(r))) {
+  const leftOutBy = podsLeftOutBy(cr);
+  if (leftOutBy) {
     problems.push({
-      field: 'spec.includedResources',
+      field: leftOutBy,
       reason: 'HooksCannotRun',
-      message: 'hooks are declared but pods are not included; Velero runs hooks only in pods it backs up',
-    });
-  }
-  if ((cr.spec.excludedResources ?? []).some((r) => POD_RESOURCE_NAMES.has(r))) {
-    problems.push({
-      field: 'spec.excludedResources',
-      reason: 'HooksCannotRun',
-      message: 'hooks are declared but pods are excluded; Velero runs hooks only in pods it backs up',
+      message: `hooks are declared but pods are ${leftOutBy === 'spec.includedResources' ? 'not included' : 'excluded'}; Velero runs hooks only in pods it backs up`,
     });
   }
   hooks.forEach((hook, i) => {
@@ -149,8 +140,8 @@ function validHooks(cr: ConsistentBackup, problems: Problem[]): ValidHook[] {
     }
     seen.add(hook.name);
     const actions = hookActions(hook, field);
-    if ('problem' in actions) {
-      problems.push(actions.problem);
+    if ('problems' in actions) {
+      problems.push(...actions.problems);
       return [];
     }
     return [{ name: hook.name, selector: hook.selector, actions }];

@@ -1,5 +1,6 @@
 // ConsistentBackup -> the Velero objects that should exist: one Schedule for a scheduled ConsistentBackup, one
-// Backup for one without schedule, and one Backup per new run-now token.
+// Backup for one without schedule, and one Backup per new run-now token. While spec.onMissingHookTarget Skip
+// holds backups back, the Schedule is paused and the Backups wait.
 import type { BackupTrigger, ConsistentBackup } from '../api/consistent-backup.ts';
 import {
   LABEL_TRIGGER,
@@ -9,8 +10,10 @@ import {
 } from '../api/constants.ts';
 import type { VeleroBackup, VeleroBackupSpec, VeleroHookResource, VeleroSchedule } from '../api/velero.ts';
 import type { OperatorConfig } from './config.ts';
+import { missingHookTargets, skipsBackups, type MissingHookTargets } from './missing-hook-targets.ts';
 import { veleroNames } from './names.ts';
 import { ownerLabels } from './owner-labels.ts';
+import type { Preflight } from './preflight.ts';
 import type { Problem } from './problems.ts';
 import { pendingRunToken } from './run-now.ts';
 import { validateConsistentBackup, type ValidatedConsistentBackup } from './validation.ts';
@@ -31,6 +34,11 @@ export type DesiredVeleroObjects =
       readonly schedule?: VeleroSchedule;
       /** Create each once and never update it: Velero writes into a Backup's spec. */
       readonly backups: DesiredBackup[];
+      /**
+       * Hooks without a pod to run in, by preflight. With policy Proceed the backups above go ahead anyway
+       * (warn with an Event when creating one); with Skip they were held back.
+       */
+      readonly missingHookTargets?: MissingHookTargets;
     };
 
 function hookResources(valid: ValidatedConsistentBackup): VeleroHookResource[] {
@@ -83,10 +91,21 @@ function backupObject(
   };
 }
 
-export function desiredVeleroObjects(cr: ConsistentBackup, config: OperatorConfig): DesiredVeleroObjects {
+/**
+ * `preflight` is the hooks checked against the namespace's pods; without it (pods not known) nothing is held
+ * back for missing hook targets.
+ */
+export function desiredVeleroObjects(
+  cr: ConsistentBackup,
+  config: OperatorConfig,
+  preflight?: Preflight,
+): DesiredVeleroObjects {
   const validation = validateConsistentBackup(cr, config);
   if (!validation.ok) return validation;
   const valid = validation.value;
+  const missing = missingHookTargets(cr, preflight);
+  // A held run-now token stays unprocessed (no Backup carries it), so it runs once the targets are back.
+  const held = skipsBackups(missing);
   const names = veleroNames(valid.owner);
   const spec = backupSpec(cr, valid);
   const owner = ownerLabels(valid.owner);
@@ -102,7 +121,7 @@ export function desiredVeleroObjects(cr: ConsistentBackup, config: OperatorConfi
         schedule: valid.schedule.veleroExpression,
         // Velero copies template labels to each Backup it makes, so they can be traced back to their owner.
         template: { ...spec, metadata: { labels: { ...owner, [LABEL_TRIGGER]: 'schedule' } } },
-        paused: cr.spec.suspend ?? false,
+        paused: (cr.spec.suspend ?? false) || held,
         // Explicit false: Velero fills in a nil value itself, and a true would be reset by Velero after each
         // skip and re-applied by the operator. Running at once after resume gives a fresh recovery point.
         skipImmediately: false,
@@ -110,7 +129,7 @@ export function desiredVeleroObjects(cr: ConsistentBackup, config: OperatorConfi
         useOwnerReferencesInBackup: false,
       },
     };
-  } else if (!cr.spec.suspend && !cr.status?.backupName) {
+  } else if (!cr.spec.suspend && !cr.status?.backupName && !held) {
     backups.push({
       trigger: 'one-shot',
       backup: backupObject(names.oneShotBackup, valid, spec, { ...owner, [LABEL_TRIGGER]: 'one-shot' }),
@@ -118,7 +137,7 @@ export function desiredVeleroObjects(cr: ConsistentBackup, config: OperatorConfi
   }
 
   const token = pendingRunToken(cr);
-  if (token !== undefined) {
+  if (token !== undefined && !held) {
     // Like `velero backup create --from-schedule`: Velero's per-schedule metrics and restores see it.
     const fromSchedule: Record<string, string> = schedule
       ? { [VELERO_SCHEDULE_NAME_LABEL]: names.schedule }
@@ -135,5 +154,11 @@ export function desiredVeleroObjects(cr: ConsistentBackup, config: OperatorConfi
       ),
     });
   }
-  return { ok: true, veleroNamespace: valid.veleroNamespace, ...(schedule && { schedule }), backups };
+  return {
+    ok: true,
+    veleroNamespace: valid.veleroNamespace,
+    ...(schedule && { schedule }),
+    backups,
+    ...(missing && { missingHookTargets: missing }),
+  };
 }

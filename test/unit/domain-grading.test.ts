@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { VELERO_BACKUP_PHASES, type VeleroBackupStatus } from '../../src/api/velero.ts';
 import { phaseStage } from '../../src/domain/backup-phase.ts';
-import { gradeBackup } from '../../src/domain/grading.ts';
+import { gradeBackup, type GradingContext } from '../../src/domain/grading.ts';
 import { consistentBackup, veleroBackup } from './domain-fixtures.ts';
 
 const cr = consistentBackup();
@@ -42,9 +42,9 @@ describe('grades', () => {
     string | undefined,
     string | undefined,
     RegExp | undefined,
-    number?,
+    GradingContext?,
   ][] = [
-    // [case, status, hooks declared in the Backup, consistency, reason, message, expected hook executions]
+    // [case, status, hooks declared in the Backup, consistency, reason, message, what preflight expected]
     [
       'Completed, hooks ran',
       { phase: 'Completed', hookStatus: { hooksAttempted: 2, hooksFailed: 0 } },
@@ -91,8 +91,44 @@ describe('grades', () => {
       true,
       'Inconsistent',
       'HooksMissed',
-      /ran 1 of the 3 expected/,
-      3,
+      /attempted 1 of the 3 expected hook executions$/,
+      { expectedHookExecutions: 3 },
+    ],
+    [
+      'Completed, fewer hooks than expected: the message says where they were expected',
+      { phase: 'Completed', hookStatus: { hooksAttempted: 1, hooksFailed: 0 } },
+      true,
+      'Inconsistent',
+      'HooksMissed',
+      /^Completed, but Velero attempted 1 of the 2 expected hook executions \(hook db expected 2 executions on pods db-0, db-1\)$/,
+      { expectedHookExecutions: 2, expectedHookTargets: 'hook db expected 2 executions on pods db-0, db-1' },
+    ],
+    [
+      'Completed while a hook had no target: Inconsistent even when the count is met',
+      { phase: 'Completed', hookStatus: { hooksAttempted: 1, hooksFailed: 0 } },
+      true,
+      'Inconsistent',
+      'HookTargetsMissing',
+      /1 hook had no pod to run in when it started \(cache\), so it ran nowhere/,
+      { expectedHookExecutions: 1, hooksWithoutTarget: ['cache'] },
+    ],
+    [
+      'Completed, more hooks than expected (e.g. a pod was added meanwhile)',
+      { phase: 'Completed', hookStatus: { hooksAttempted: 4, hooksFailed: 0 } },
+      true,
+      'AppConsistent',
+      'AppConsistent',
+      /4 hook executions/,
+      { expectedHookExecutions: 3 },
+    ],
+    [
+      'a failed hook is reported before missed ones',
+      { phase: 'Completed', hookStatus: { hooksAttempted: 1, hooksFailed: 1 } },
+      true,
+      'Inconsistent',
+      'HooksFailed',
+      /1 of 1 hook execution failed/,
+      { expectedHookExecutions: 2, hooksWithoutTarget: ['cache'] },
     ],
     [
       'Completed, as many hooks as expected',
@@ -101,7 +137,7 @@ describe('grades', () => {
       'AppConsistent',
       'AppConsistent',
       /3 hook executions/,
-      3,
+      { expectedHookExecutions: 3 },
     ],
     [
       'PartiallyFailed by a hook',
@@ -162,10 +198,7 @@ describe('grades', () => {
   ];
   for (const [name, status, hooks, consistency, reason, message, expected] of table) {
     test(name, () => {
-      const grade = gradeBackup(
-        veleroBackup(cr, 'b', status, { hooks }),
-        expected === undefined ? {} : { expectedHookExecutions: expected },
-      );
+      const grade = gradeBackup(veleroBackup(cr, 'b', status, { hooks }), expected);
       assert.equal(grade?.consistency, consistency);
       assert.equal(grade?.reason, reason);
       if (message) assert.match(grade?.message ?? '', message);

@@ -376,28 +376,6 @@ describe('bookkeeping', () => {
     assert.equal(s.lastBackup, undefined);
     assert.equal(s.history, undefined);
   });
-
-  test('conditions set by others (HooksReady) and per-hook results are kept', () => {
-    const cr = consistentBackup(
-      {},
-      {},
-      {
-        conditions: [
-          {
-            type: 'HooksReady',
-            status: 'True',
-            reason: 'AllHooksReady',
-            message: 'ok',
-            lastTransitionTime: '2025-06-01T00:00:00Z',
-          },
-        ],
-        hooks: [{ name: 'db', matchedPods: ['db-0'], problems: [] }],
-      },
-    );
-    const s = status({ cr }).status;
-    assert.equal(condition(s, 'HooksReady').reason, 'AllHooksReady');
-    assert.deepEqual(s.hooks, [{ name: 'db', matchedPods: ['db-0'], problems: [] }]);
-  });
 });
 
 describe('StorageAvailable', () => {

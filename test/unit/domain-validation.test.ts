@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { ConsistentBackup } from '../../src/api/consistent-backup.ts';
+import type { ConsistentBackup, HookPreset } from '../../src/api/consistent-backup.ts';
 import type { OperatorConfig } from '../../src/domain/config.ts';
 import { validateConsistentBackup } from '../../src/domain/validation.ts';
 import { config, consistentBackup, hook } from './domain-fixtures.ts';
+
+const presetBackup = (preset: HookPreset) => consistentBackup({ hooks: [hook({ pre: undefined, preset })] });
 
 describe('validation beyond the schema: problems, never throws', () => {
   const table: [string, ConsistentBackup, string, string, RegExp, OperatorConfig?][] = [
@@ -116,11 +118,53 @@ describe('validation beyond the schema: problems, never throws', () => {
       /used twice/,
     ],
     [
-      'preset hook before presets are wired in',
-      consistentBackup({ hooks: [hook({ pre: undefined, preset: { name: 'postgresql' } })] }),
-      'spec.hooks[0].preset',
-      'PresetNotWired',
-      /preset expansion not wired/,
+      'preset parameter with a bad value',
+      presetBackup({ name: 'mysql', parameters: { port: 'db' } }),
+      'spec.hooks[0].preset.parameters.port',
+      'InvalidPreset',
+      /^preset mysql: parameter port: must be a port number/,
+    ],
+    [
+      'unknown preset parameter',
+      presetBackup({ name: 'redis', parameters: { 'data-dir': '/data' } }),
+      'spec.hooks[0].preset.parameters.data-dir',
+      'InvalidPreset',
+      /unknown parameter "data-dir" for preset redis/,
+    ],
+    [
+      'missing required preset parameter',
+      presetBackup({ name: 'fsfreeze' }),
+      'spec.hooks[0].preset.parameters.mountPath',
+      'InvalidPreset',
+      /mountPath is required/,
+    ],
+    [
+      'freeze budget for a preset that holds nothing',
+      presetBackup({ name: 'postgresql', freezeBudget: '1m' }),
+      'spec.hooks[0].preset.freezeBudget',
+      'InvalidPreset',
+      /does not apply to preset postgresql/,
+    ],
+    [
+      'preset timeout beyond the bound',
+      presetBackup({ name: 'redis', timeout: '2h' }),
+      'spec.hooks[0].preset.timeout',
+      'InvalidPreset',
+      /between 1s and 60m/,
+    ],
+    [
+      'preset parameters that contradict each other',
+      presetBackup({ name: 'mysql', parameters: { passwordEnv: 'PW', passwordFile: '/secret/pw' } }),
+      'spec.hooks[0].preset.parameters',
+      'InvalidPreset',
+      /either passwordEnv or passwordFile/,
+    ],
+    [
+      'unknown preset (objects that bypassed the schema)',
+      presetBackup({ name: 'oracle' as 'mysql' }),
+      'spec.hooks[0].preset.name',
+      'InvalidPreset',
+      /unknown preset "oracle"/,
     ],
     [
       'Velero namespace the operator does not allow',
@@ -176,6 +220,7 @@ describe('validation beyond the schema: problems, never throws', () => {
         hooks: [hook({ selector: { matchLabels: { tier: 'data', app: 'db' } } })],
       }),
     ],
+    ['preset hook', presetBackup({ name: 'mysql', freezeBudget: '90s', parameters: { passwordEnv: 'PW' } })],
     [
       'pods named among included resources',
       consistentBackup({ includedResources: ['pods', 'persistentvolumeclaims'], hooks: [hook()] }),

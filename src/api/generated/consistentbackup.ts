@@ -16,11 +16,11 @@ export type PresetName = 'postgresql' | 'mysql' | 'redis' | 'mongodb' | 'fsfreez
  */
 export type DeletionPolicy = 'Retain' | 'Delete';
 /**
- * What to do when a hook selects no runnable pod at backup time. Proceed: back up anyway (graded Inconsistent, Warning event). Skip: take no backup for that run, pausing the schedule until targets return.
+ * What to do while a hook has no pod to run in (no Running pod of this namespace that the selector matches, the backup includes, has the container and carries no Velero hook annotation replacing the hook). Proceed: back up anyway; the backup is graded Inconsistent and a Warning event is emitted. Skip: take no backup meanwhile; the Velero Schedule is paused and resumed when every hook has a target again, and a single or run-now backup waits until then.
  */
 export type MissingHookTargetPolicy = 'Proceed' | 'Skip';
 /**
- * Invalid: the spec has problems (see the Ready condition). Pending: waiting for Velero to accept the Schedule or Backup. Queued / Running: a backup is waiting in Velero's queue / in progress. Scheduled: waiting for the next scheduled run. Suspended: spec.suspend. Completed / Failed: the newest backup of a single-backup ConsistentBackup finished consistent / not.
+ * Invalid: the spec has problems (see the Ready condition). Pending: waiting for Velero to accept the Schedule or Backup, or for hook targets (spec.onMissingHookTarget Skip). Queued / Running: a backup is waiting in Velero's queue / in progress. Scheduled: waiting for the next scheduled run. Suspended: spec.suspend. Completed / Failed: the newest backup of a single-backup ConsistentBackup finished consistent / not.
  */
 export type ConsistentBackupPhase =
   'Pending' | 'Invalid' | 'Queued' | 'Running' | 'Scheduled' | 'Suspended' | 'Completed' | 'Failed';
@@ -29,7 +29,7 @@ export type ConsistentBackupPhase =
  */
 export type BackupTrigger = 'schedule' | 'one-shot' | 'run-now';
 /**
- * Grade once finished. AppConsistent: Completed and its hooks ran without failure. CrashConsistent: Completed without hooks declared. Inconsistent: anything else.
+ * Grade once finished. AppConsistent: Completed and its hooks ran without failure, in every pod they were expected to run in. CrashConsistent: Completed without hooks declared. Inconsistent: anything else.
  */
 export type Consistency = 'AppConsistent' | 'CrashConsistent' | 'Inconsistent';
 
@@ -239,7 +239,7 @@ export interface ConsistentBackupStatus {
    */
   observedGeneration?: number;
   /**
-   * Ready (the declared backups are in effect), RPOMet, RPOAchievable, LastBackupConsistent, StorageAvailable, HooksReady.
+   * Ready (the declared backups are in effect; reason WaitingForHookTargets while spec.onMissingHookTarget Skip holds backups back), RPOMet, RPOAchievable, LastBackupConsistent, StorageAvailable, HooksReady, HookCommandsSafe. HooksReady (only with hooks) checks the hooks against this namespace's pods; True: HooksReady, every hook runs in every pod it selects. False, with the first that applies in this order: InvalidHook (the hook's actions or preset are invalid, see Ready); NoMatchingPods (the selector matches no pod); PodsExcludedFromBackup (spec.labelSelector, includedResources or excludedResources leave the pod out, and Velero runs hooks only in pods it backs up); PodNotRunning (Velero fails hooks in a Pending pod and skips finished ones); ContainerNotFound (the pod has no container of that name); OverriddenByAnnotation (the pod's pre/post.hook.backup.velero.io/command annotation replaces the spec hooks of that phase). HookCommandsSafe (only with hooks): False with reason UnsafeHookCommand when a pre/post command cannot work as a one-shot exec (backup-mode calls, FLUSH TABLES WITH READ LOCK without a held session, a freeze without self-release or time bound); a warning, the hooks are used as written.
    *
    * @maxItems 16
    */
@@ -277,7 +277,7 @@ export interface ConsistentBackupStatus {
    */
   processedRunTokens?: string[];
   /**
-   * Per-hook preflight results.
+   * Per-hook preflight results against this namespace's pods, updated whenever pods or the spec change (see the HooksReady condition). Never names pods of other namespaces.
    *
    * @maxItems 32
    */
@@ -341,6 +341,10 @@ export interface LastBackupStatus {
    * Hook executions that failed.
    */
   hooksFailed?: number;
+  /**
+   * Hook executions preflight expected when the backup was first seen unfinished (see history[].expectedHookExecutions).
+   */
+  expectedHookExecutions?: number;
   /**
    * Errors Velero counted.
    */
@@ -425,6 +429,20 @@ export interface BackupHistoryEntry {
    * Grade once finished.
    */
   consistency?: Consistency;
+  /**
+   * Hook executions preflight expected when the backup was first seen unfinished: for each hook, its pre and post actions in each pod it targets, plus the pods' own annotation hooks. The backup is graded Inconsistent when Velero's hooksAttempted is lower. Unset: the pods were not known then, and no count is expected.
+   */
+  expectedHookExecutions?: number;
+  /**
+   * Where the hook executions were expected, e.g. "hook db expected 2 executions on pods db-0, db-1", for the grade's message.
+   */
+  expectedHookTargets?: string;
+  /**
+   * Hooks that had no pod to run in when the backup was first seen; the backup is graded Inconsistent.
+   *
+   * @maxItems 32
+   */
+  hooksWithoutTarget?: string[];
 }
 /**
  * Preflight result of one hook.
@@ -435,13 +453,21 @@ export interface HookStatus {
    */
   name?: string;
   /**
-   * Pods of this namespace the hook selects.
+   * Pods of this namespace the hook selects, by name (the first 20).
    *
    * @maxItems 64
    */
   matchedPods?: string[];
   /**
-   * Why the hook may not run as declared.
+   * How many pods the hook selects.
+   */
+  matchedPodCount?: number;
+  /**
+   * Executions of this hook Velero should attempt per backup: its pre and post actions in each pod it can run in, less the phases a pod annotation replaces.
+   */
+  expectedExecutions?: number;
+  /**
+   * Why the hook may not run as declared, each naming the pod (at most 20).
    *
    * @maxItems 64
    */
