@@ -21,11 +21,12 @@ export function missingHookTargets(
   const hooks = preflight?.hooksWithoutTarget ?? [];
   if (hooks.length === 0) return undefined;
   const policy = cr.spec.onMissingHookTarget ?? 'Proceed';
-  const which = `hook${hooks.length === 1 ? '' : 's'} ${nameList(hooks)} ${hooks.length === 1 ? 'has' : 'have'} no running pod to run in`;
+  const one = hooks.length === 1;
+  const which = `${one ? 'hook' : 'hooks'} ${nameList(hooks)} ${one ? 'has' : 'have'} no running pod to run in`;
   const consequence =
     policy === 'Skip'
-      ? `no backup is taken until ${hooks.length === 1 ? 'it has' : 'they have'} one${cr.spec.schedule !== undefined ? ' (the Velero Schedule is paused meanwhile)' : ''}`
-      : 'backups go ahead without them and are graded Inconsistent';
+      ? `no backup is taken until ${one ? 'it has' : 'they have'} one${cr.spec.schedule !== undefined ? ' (the Velero Schedule is paused meanwhile)' : ''}`
+      : `backups go ahead without ${one ? 'it' : 'them'} and are graded Inconsistent`;
   return { policy, hooks, message: `${which}: ${consequence} (spec.onMissingHookTarget: ${policy})` };
 }
 

@@ -12,6 +12,7 @@ import { parse } from 'yaml';
 import type { ConsistentBackup } from '../../src/api/consistent-backup.ts';
 import type { VeleroBackup } from '../../src/api/velero.ts';
 import { computeStatus } from '../../src/domain/status.ts';
+import { summarizePod } from '../../src/domain/pod-summary.ts';
 import { desiredVeleroObjects } from '../../src/domain/velero-objects.ts';
 import { apiStatus } from '../harness/api-errors.ts';
 import {
@@ -103,6 +104,19 @@ describe('kubectl explain teaches the API', () => {
     ['cbk.spec.rpo', [/Recovery point objective/]],
     ['cbk.spec.schedule', [/CRON_TZ|time zone|spec.timeZone/, /@every/]],
     ['cbk.status.lastConsistentBackup', [/recovery point/]],
+    ['cbk.spec.onMissingHookTarget', [/Proceed/, /Skip/, /Velero Schedule is paused and resumed/]],
+    [
+      'cbk.status.conditions',
+      [
+        /HooksReady/,
+        /NoMatchingPods/,
+        /PodsExcludedFromBackup/,
+        /OverriddenByAnnotation/,
+        /UnsafeHookCommand/,
+      ],
+    ],
+    ['cbk.status.hooks', [/Never names pods of other namespaces/, /expectedExecutions/]],
+    ['cbk.status.history.expectedHookExecutions', [/hooksAttempted is lower/]],
   ];
   for (const [path, expected] of table) {
     test(path, async () => {
@@ -501,5 +515,42 @@ describe('examples', () => {
       row ?? '',
       /^orders-db-nightly\s+30 1 \* \* \*\s+Scheduled\s+Completed\s+AppConsistent\s+True\s+(59m|60m|61m)\s+\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\s+\S+$/,
     );
+  });
+  test('a status with hook preflight results and expected executions is accepted as computed', async () => {
+    const cr = stored.get('mysql-held-lock.yaml');
+    assert.ok(cr?.metadata?.name, 'example stored');
+    const desired = desiredVeleroObjects(cr, config);
+    assert.ok(desired.ok && desired.schedule);
+    const template = desired.schedule.spec.template;
+    const backup: VeleroBackup = {
+      apiVersion: 'velero.io/v1',
+      kind: 'Backup',
+      metadata: {
+        name: `${desired.schedule.metadata.name}-20250601010000`,
+        namespace: 'velero',
+        creationTimestamp: '2025-06-01T01:00:00Z',
+        labels: template.metadata?.labels ?? {},
+      },
+      spec: template,
+      status: { phase: 'InProgress', startTimestamp: '2025-06-01T01:00:01Z' },
+    };
+    const pods = [
+      summarizePod({
+        metadata: { namespace: NAMESPACE, name: 'orders-mysql-0', labels: { app: 'orders-mysql' } },
+        spec: { containers: [{ name: 'mysql' }] },
+        status: { phase: 'Pending' },
+      }),
+    ];
+    const { status } = computeStatus({ cr, config, backups: [backup], pods, now: Date.now() });
+    assert.equal(status.hooks?.[0]?.matchedPodCount, 1);
+    assert.deepEqual(status.history?.[0]?.hooksWithoutTarget, ['read-lock']);
+    assert.equal(status.history?.[0]?.expectedHookExecutions, 0);
+    const replaced = (await objects.replaceNamespacedCustomObjectStatus({
+      ...cbk,
+      namespace: NAMESPACE,
+      name: cr.metadata.name,
+      body: { ...cr, status },
+    })) as ConsistentBackup;
+    assert.deepEqual(replaced.status, status, 'stored as computed');
   });
 });

@@ -4,6 +4,7 @@ import type { ConsistentBackup, ConsistentBackupSpec, Hook } from '../../src/api
 import type { VeleroBackup, VeleroBackupStatus } from '../../src/api/velero.ts';
 import type { OperatorConfig } from '../../src/domain/config.ts';
 import { ownerLabels } from '../../src/domain/owner-labels.ts';
+import type { PodSummary } from '../../src/domain/pod-summary.ts';
 
 export const config: OperatorConfig = { veleroNamespace: 'velero' };
 export const CREATED = '2025-06-01T00:00:00Z';
@@ -35,6 +36,19 @@ export function hook(overrides: Partial<Hook> = {}): Hook {
     selector: { matchLabels: { app: 'orders-db' } },
     container: 'postgres',
     pre: [{ command: ['/bin/sh', '-c', 'psql -c CHECKPOINT'], timeout: '30s', onError: 'Fail' }],
+    ...overrides,
+  };
+}
+
+/** A running pod of namespace shop that the default hook() selects and can run in. */
+export function pod(name: string, overrides: Partial<PodSummary> = {}): PodSummary {
+  return {
+    namespace: 'shop',
+    name,
+    labels: { app: 'orders-db' },
+    phase: 'Running',
+    containers: ['postgres', 'metrics'],
+    hookAnnotations: { pre: false, post: false },
     ...overrides,
   };
 }

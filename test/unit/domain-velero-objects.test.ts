@@ -3,12 +3,16 @@ import { describe, test } from 'node:test';
 import type { ConsistentBackup } from '../../src/api/consistent-backup.ts';
 import { desiredVeleroObjects, type DesiredVeleroObjects } from '../../src/domain/velero-objects.ts';
 import { veleroNames } from '../../src/domain/names.ts';
-import { config, consistentBackup, hook } from './domain-fixtures.ts';
+import type { PodSummary } from '../../src/domain/pod-summary.ts';
+import { preflightHooks } from '../../src/domain/preflight.ts';
+import { expandPreset } from '../../src/hooks/presets/expand.ts';
+import { config, consistentBackup, hook, pod } from './domain-fixtures.ts';
 
 type Desired = Extract<DesiredVeleroObjects, { ok: true }>;
 
-function desired(cr: ConsistentBackup): Desired {
-  const result = desiredVeleroObjects(cr, config);
+/** `pods`: the namespace's pods, checked by preflight; undefined: pods not known. */
+function desired(cr: ConsistentBackup, pods?: PodSummary[]): Desired {
+  const result = desiredVeleroObjects(cr, config, pods && preflightHooks(cr, pods));
   assert.ok(result.ok, JSON.stringify(!result.ok && result.problems));
   return result;
 }
@@ -179,6 +183,157 @@ describe('scheduled ConsistentBackup -> one Velero Schedule', () => {
     );
     assert.deepEqual(backups, []);
   });
+});
+
+describe('preset hooks', () => {
+  test('the Schedule template carries the expanded scripts, in the hook container, with explicit onError and timeout', () => {
+    const preset = {
+      name: 'mysql' as const,
+      freezeBudget: '90s',
+      parameters: { passwordEnv: 'MYSQL_ROOT_PASSWORD' },
+    };
+    const cr = consistentBackup({
+      schedule: '0 2 * * *',
+      hooks: [hook({ name: 'freeze', container: 'mariadb', pre: undefined, preset })],
+    });
+    const expansion = expandPreset(preset);
+    assert.ok(!('problems' in expansion));
+    const [pre] = expansion.pre;
+    const [post] = expansion.post;
+    assert.ok(pre && post);
+    assert.deepEqual(desired(cr).schedule?.spec.template.hooks, {
+      resources: [
+        {
+          name: 'freeze',
+          includedNamespaces: ['shop'],
+          labelSelector: { matchLabels: { app: 'orders-db' } },
+          pre: [
+            { exec: { container: 'mariadb', command: pre.command, onError: 'Fail', timeout: pre.timeout } },
+          ],
+          post: [
+            {
+              exec: {
+                container: 'mariadb',
+                command: post.command,
+                onError: 'Continue',
+                timeout: post.timeout,
+              },
+            },
+          ],
+        },
+      ],
+    });
+    assert.match(pre.command[2] ?? '', /FLUSH TABLES WITH READ LOCK/);
+  });
+
+  test('an invalid preset gives problems at its field, and no Velero object', () => {
+    const result = desiredVeleroObjects(
+      consistentBackup({
+        hooks: [hook({ pre: undefined, preset: { name: 'redis', parameters: { port: '99999' } } })],
+      }),
+      config,
+    );
+    assert.ok(!result.ok);
+    assert.deepEqual(
+      result.problems.map((p) => [p.field, p.reason]),
+      [['spec.hooks[0].preset.parameters.port', 'InvalidPreset']],
+    );
+  });
+});
+
+describe('spec.onMissingHookTarget', () => {
+  const runNow = { annotations: { 'consistentbackup.io/run-now': 'now-1' } };
+  const table: [
+    string,
+    ConsistentBackup,
+    PodSummary[] | undefined,
+    boolean | undefined,
+    string[],
+    boolean,
+  ][] = [
+    // [case, object, pods (undefined: not known), Schedule paused, triggers of the Backups, targets missing]
+    [
+      'Skip, scheduled, no target: Schedule paused, run-now waits',
+      consistentBackup({ schedule: '0 2 * * *', onMissingHookTarget: 'Skip', hooks: [hook()] }, runNow),
+      [pod('db-0', { phase: 'Pending' })],
+      true,
+      [],
+      true,
+    ],
+    [
+      'Skip, scheduled, targets back: resumed, run-now runs',
+      consistentBackup({ schedule: '0 2 * * *', onMissingHookTarget: 'Skip', hooks: [hook()] }, runNow),
+      [pod('db-0')],
+      false,
+      ['run-now'],
+      false,
+    ],
+    [
+      'Skip, single backup, no target: it waits',
+      consistentBackup({ onMissingHookTarget: 'Skip', hooks: [hook()] }),
+      [],
+      undefined,
+      [],
+      true,
+    ],
+    [
+      'Skip, single backup, target there',
+      consistentBackup({ onMissingHookTarget: 'Skip', hooks: [hook()] }),
+      [pod('db-0')],
+      undefined,
+      ['one-shot'],
+      false,
+    ],
+    [
+      'Skip, pods not known: nothing is held back',
+      consistentBackup({ onMissingHookTarget: 'Skip', hooks: [hook()] }, runNow),
+      undefined,
+      undefined,
+      ['one-shot', 'run-now'],
+      false,
+    ],
+    [
+      'Skip and suspended, targets there: still paused by suspend',
+      consistentBackup({
+        schedule: '0 2 * * *',
+        suspend: true,
+        onMissingHookTarget: 'Skip',
+        hooks: [hook()],
+      }),
+      [pod('db-0')],
+      true,
+      [],
+      false,
+    ],
+    [
+      'Proceed, no target: everything as usual, the targets reported as missing',
+      consistentBackup({ schedule: '0 2 * * *', hooks: [hook()] }, runNow),
+      [],
+      false,
+      ['run-now'],
+      true,
+    ],
+    [
+      'Proceed, single backup, no target',
+      consistentBackup({ hooks: [hook()] }),
+      [pod('db-0', { containers: ['app'] })],
+      undefined,
+      ['one-shot'],
+      true,
+    ],
+  ];
+  for (const [what, cr, pods, paused, triggers, missing] of table) {
+    test(what, () => {
+      const objects = desired(cr, pods);
+      assert.equal(objects.schedule?.spec.paused, paused);
+      assert.deepEqual(
+        objects.backups.map((b) => b.trigger),
+        triggers,
+      );
+      assert.equal(objects.missingHookTargets !== undefined, missing);
+      if (missing) assert.equal(objects.missingHookTargets?.policy, cr.spec.onMissingHookTarget);
+    });
+  }
 });
 
 describe('ConsistentBackup without schedule -> one Backup, once', () => {
