@@ -12,4 +12,17 @@ export { gradeBackup, declaresHooks, type Grade, type GradingContext } from './g
 export { phaseStage, type PhaseStage } from './backup-phase.ts';
 export { setCondition, removeCondition, findCondition, type ConditionInput } from './conditions.ts';
 export { hookActions, type HookActions } from './hook-actions.ts';
+export { summarizePod, type PodFields, type PodSummary } from './pod-summary.ts';
+export {
+  preflightHooks,
+  describeExpectedExecutions,
+  HOOK_PROBLEM_REASONS,
+  type HookPreflight,
+  type HookProblem,
+  type HookProblemReason,
+  type Preflight,
+} from './preflight.ts';
+export { missingHookTargets, skipsBackups, type MissingHookTargets } from './missing-hook-targets.ts';
+export { hookStatuses, hooksReadyCondition } from './hooks-ready.ts';
+export { hookCommandsCondition } from './hook-commands.ts';
 export { storageCondition } from './storage-location.ts';
