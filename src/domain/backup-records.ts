@@ -99,6 +99,7 @@ export function mergeHistory(
 ): BackupHistoryEntry[] {
   const names = new Set(current.map((e) => e.name));
   const merged = [...current, ...remembered.filter((e) => !names.has(e.name))];
-  const created = (e: BackupHistoryEntry) => toMillis(e.creationTimestamp) ?? 0;
+  // No creation time: a Backup just created and not read back yet, so the newest (and kept).
+  const created = (e: BackupHistoryEntry) => toMillis(e.creationTimestamp) ?? Number.MAX_SAFE_INTEGER;
   return merged.sort((a, b) => created(b) - created(a)).slice(0, MAX_HISTORY);
 }

@@ -100,6 +100,7 @@ function byCreation(
   backups: readonly VeleroBackup[],
   history: readonly BackupHistoryEntry[],
   preflight: Preflight | undefined,
+  nowMs: number,
 ): GradedBackup[] {
   const remembered = new Map(history.map((e) => [e.name, e]));
   return backups
@@ -109,7 +110,8 @@ function byCreation(
         backup,
         expectation,
         grade: gradeBackup(backup, expectation),
-        createdMs: toMillis(backup.metadata.creationTimestamp) ?? 0,
+        // No creation time: created by this very reconcile and not read back yet, so the newest.
+        createdMs: toMillis(backup.metadata.creationTimestamp) ?? nowMs,
       };
     })
     .sort(
@@ -184,6 +186,7 @@ export function computeStatus(inputs: StatusInputs): ComputedStatus {
     inputs.backups.filter((b) => owner.uid !== '' && isOwnedBy(b, owner)),
     previous.history ?? [],
     preflight,
+    nowMs,
   );
   const newest = graded.at(-1);
   const lastBackup = newest

@@ -169,6 +169,19 @@ describe('expected hook executions: recorded when a backup is first seen unfinis
     });
   }
 
+  test('a Backup just created (no creation time yet) is the newest: kept in a full history, with its expectation', () => {
+    const old = Array.from({ length: 10 }, (_, i) =>
+      veleroBackup(cr, `old-${i}`, { phase: 'Completed' }, { created: `2025-05-2${i}T02:00:00Z` }),
+    );
+    const { metadata, ...rest } = veleroBackup(cr, 'just-created', {});
+    const { creationTimestamp: _, ...unread } = metadata;
+    const s = status({ cr, backups: [...old, { ...rest, metadata: unread }], pods: twoPods });
+    assert.equal(s.history?.length, 10);
+    assert.equal(s.history?.[0]?.name, 'just-created');
+    assert.equal(s.history?.[0]?.expectedHookExecutions, 2);
+    assert.equal(s.lastBackup?.name, 'just-created');
+  });
+
   test('a backup without hooks gets no expectation', () => {
     const s = status({
       cr,
