@@ -56,7 +56,7 @@ export interface Preflight {
 const PHASES = ['pre', 'post'] as const;
 type Phase = (typeof PHASES)[number];
 
-/** How many of a hook's actions of each phase Velero runs in a pod; zero when the hook cannot be built. */
+/** How many actions a hook has in each phase. */
 type ActionCounts = Readonly<Record<Phase, number>>;
 
 function notRunning(pod: PodSummary): string {
