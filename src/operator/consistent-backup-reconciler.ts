@@ -8,6 +8,7 @@ import {
   computeStatus,
   desiredVeleroObjects,
   ownerLabels,
+  preflightHooks,
   phaseStage,
   setCondition,
   type OperatorConfig,
@@ -16,6 +17,7 @@ import {
 import { containsFields } from './merge-patch.ts';
 import { statusEvents } from './status-events.ts';
 import type { TypedCache } from './typed-cache.ts';
+import type { PodCache } from './pod-cache.ts';
 import type { VeleroCache } from './velero-cache.ts';
 import { deleteRequestFor } from './delete-requests.ts';
 import type { Writes } from './velero-writes.ts';
@@ -28,6 +30,8 @@ export interface ReconcilerDeps {
   config: OperatorConfig;
   consistentBackups: TypedCache<ConsistentBackup>;
   velero: VeleroCache;
+  /** Pods of the ConsistentBackups' namespaces, for hook preflight. */
+  pods: PodCache;
   writes: Writes;
   events: EventRecorder;
   logger: Logger;
@@ -54,7 +58,8 @@ export class ConsistentBackupReconciler implements Reconciler {
       return;
     }
 
-    const desired = desiredVeleroObjects(cr, this.deps.config);
+    const pods = this.deps.pods.inNamespace(owner.namespace);
+    const desired = desiredVeleroObjects(cr, this.deps.config, preflightHooks(cr, pods));
     const veleroNamespace = desired.ok ? desired.veleroNamespace : this.deps.config.veleroNamespace;
     const availability = this.deps.velero.availability(veleroNamespace);
     // Without full caches the status would be computed from a partial picture; they fill within moments.
@@ -78,6 +83,16 @@ export class ConsistentBackupReconciler implements Reconciler {
             action: 'CreateBackup',
             note: `created Velero Backup ${veleroNamespace}/${backup.metadata.name} (${trigger})`,
           });
+          const missing = desired.missingHookTargets;
+          if (missing?.policy === 'Proceed') {
+            // onMissingHookTarget: Proceed backs up anyway; the backup will be graded Inconsistent.
+            this.deps.events.event(regarding(cr), {
+              type: 'Warning',
+              reason: 'HookTargetsMissing',
+              action: 'CreateBackup',
+              note: missing.message,
+            });
+          }
         }
       }
     }
@@ -87,6 +102,7 @@ export class ConsistentBackupReconciler implements Reconciler {
     const computed = computeStatus({
       cr,
       config: this.deps.config,
+      pods,
       schedule: this.deps.velero.ownedSchedules(owner).find((s) => s.metadata.namespace === veleroNamespace),
       backups: [...this.deps.velero.ownedBackups(owner), ...created],
       ...(cache && !unavailable && { storageLocations: cache.storageLocations.list() }),

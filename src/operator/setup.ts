@@ -1,6 +1,6 @@
 // Wires the ConsistentBackup controller into a manager: what it watches and how each watched object maps to
 // the ConsistentBackups to reconcile.
-import { KubeRest, keyFromLabels, type Manager } from '../core/index.ts';
+import { KubeRest, keyFromLabels, objectKey, type Manager } from '../core/index.ts';
 import {
   API_VERSION,
   LABEL_OWNER_NAME,
@@ -11,6 +11,7 @@ import {
 import type { ConsistentBackup } from '../api/consistent-backup.ts';
 import type { OperatorConfig } from '../domain/index.ts';
 import { ConsistentBackupReconciler } from './consistent-backup-reconciler.ts';
+import { PodCache } from './pod-cache.ts';
 import { TypedCache } from './typed-cache.ts';
 import { VeleroCache } from './velero-cache.ts';
 import { Writes } from './velero-writes.ts';
@@ -27,10 +28,12 @@ export function addConsistentBackupController(manager: Manager, setup: Controlle
     config.veleroNamespace,
     ...(config.allowedVeleroNamespaces ?? []),
   ]);
+  const pods = new PodCache(manager);
   const reconciler = new ConsistentBackupReconciler({
     config,
     consistentBackups: new TypedCache<ConsistentBackup>(consistentBackups),
     velero,
+    pods,
     writes: new Writes(new KubeRest(manager.kubeConfig)),
     events: manager.eventRecorder(`${API_VERSION.split('/')[0]}/${MANAGER_NAME}`),
     logger: manager.logger,
@@ -42,6 +45,10 @@ export function addConsistentBackupController(manager: Manager, setup: Controlle
   });
   const owner = keyFromLabels(LABEL_OWNER_NAMESPACE, LABEL_OWNER_NAME);
   controller.watch(consistentBackups);
+  // A pod change may change what the hooks of its namespace's ConsistentBackups would reach.
+  controller.watch(pods.cache.informer, (pod) =>
+    consistentBackups.list(pod.metadata?.namespace).map((cr) => objectKey(cr)),
+  );
   for (const cache of velero.namespaces.values()) {
     controller.watch(cache.backups.informer, owner);
     controller.watch(cache.schedules.informer, owner);
