@@ -5,6 +5,6 @@ import type { V1ObjectMeta } from '@kubernetes/client-node';
  * the built-in kinds it knows, so custom and Velero objects carry RFC 3339 strings.
  */
 export type ObjectMeta = Omit<V1ObjectMeta, 'creationTimestamp' | 'deletionTimestamp'> & {
-  creationTimestamp?: string | Date;
-  deletionTimestamp?: string | Date;
+  creationTimestamp?: string;
+  deletionTimestamp?: string;
 };

@@ -1,6 +1,6 @@
 // The thin join of the controller core and the pure domain: read the world from the caches, converge the
 // Velero objects, write the status when it changed, and ask to come back at the next timed transition.
-import type { EventRecorder, KubeObject, Logger, ReconcileOutcome, Reconciler } from '../core/index.ts';
+import type { EventRecorder, Informer, Logger, ReconcileOutcome, Reconciler } from '../core/index.ts';
 import { FINALIZER } from '../api/constants.ts';
 import type { ConsistentBackup } from '../api/consistent-backup.ts';
 import type { VeleroBackup, VeleroSchedule } from '../api/velero.ts';
@@ -16,7 +16,6 @@ import {
 } from '../domain/index.ts';
 import { containsFields } from './merge-patch.ts';
 import { statusEvents } from './status-events.ts';
-import type { TypedCache } from './typed-cache.ts';
 import type { PodCache } from './pod-cache.ts';
 import type { VeleroCache } from './velero-cache.ts';
 import { deleteRequestFor } from './delete-requests.ts';
@@ -28,7 +27,7 @@ const VELERO_RECHECK_MS = 30_000;
 
 export interface ReconcilerDeps {
   config: OperatorConfig;
-  consistentBackups: TypedCache<ConsistentBackup>;
+  consistentBackups: Informer<ConsistentBackup>;
   velero: VeleroCache;
   /** Pods of the ConsistentBackups' namespaces, for hook preflight. */
   pods: PodCache;
@@ -77,7 +76,7 @@ export class ConsistentBackupReconciler implements Reconciler {
         created.push(backup);
         if (result === 'created') {
           this.deps.logger.info('created Velero Backup', { key, backup: backup.metadata.name, trigger });
-          this.deps.events.event(regarding(cr), {
+          this.deps.events.event(cr, {
             type: 'Normal',
             reason: 'BackupCreated',
             action: 'CreateBackup',
@@ -86,7 +85,7 @@ export class ConsistentBackupReconciler implements Reconciler {
           const missing = desired.missingHookTargets;
           if (missing?.policy === 'Proceed') {
             // onMissingHookTarget: Proceed backs up anyway; the backup will be graded Inconsistent.
-            this.deps.events.event(regarding(cr), {
+            this.deps.events.event(cr, {
               type: 'Warning',
               reason: 'HookTargetsMissing',
               action: 'CreateBackup',
@@ -126,7 +125,7 @@ export class ConsistentBackupReconciler implements Reconciler {
         phase: status.phase,
         ...(unavailable && { velero: unavailable.message }),
       });
-      for (const event of statusEvents(cr.status, status)) this.deps.events.event(regarding(cr), event);
+      for (const event of statusEvents(cr.status, status)) this.deps.events.event(cr, event);
     }
     if (unavailable) {
       // Not an error to back off from: the Velero caches retry by themselves, and this looks again when they
@@ -160,7 +159,7 @@ export class ConsistentBackupReconciler implements Reconciler {
       schedule: desired.metadata.name,
       paused: desired.spec.paused,
     });
-    this.deps.events.event(regarding(cr), {
+    this.deps.events.event(cr, {
       type: 'Normal',
       reason: current ? 'ScheduleUpdated' : 'ScheduleCreated',
       action: 'ApplySchedule',
@@ -206,9 +205,6 @@ export class ConsistentBackupReconciler implements Reconciler {
 }
 
 type DesiredSchedule = Extract<ReturnType<typeof desiredVeleroObjects>, { ok: true }>['schedule'];
-
-/** The core's view of an object: the same JSON, typed without the API's field types. */
-const regarding = (cr: ConsistentBackup): KubeObject => cr as KubeObject;
 
 function keyOf(cr: ConsistentBackup): string {
   return `${cr.metadata?.namespace}/${cr.metadata?.name}`;

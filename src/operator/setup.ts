@@ -12,7 +12,6 @@ import type { ConsistentBackup } from '../api/consistent-backup.ts';
 import type { OperatorConfig } from '../domain/index.ts';
 import { ConsistentBackupReconciler } from './consistent-backup-reconciler.ts';
 import { PodCache } from './pod-cache.ts';
-import { TypedCache } from './typed-cache.ts';
 import { VeleroCache } from './velero-cache.ts';
 import { Writes } from './velero-writes.ts';
 
@@ -23,7 +22,9 @@ export interface ControllerSetup {
 
 export function addConsistentBackupController(manager: Manager, setup: ControllerSetup): void {
   const { config } = setup;
-  const consistentBackups = manager.informer({ resource: { apiVersion: API_VERSION, plural: PLURAL } });
+  const consistentBackups = manager.informer<ConsistentBackup>({
+    resource: { apiVersion: API_VERSION, plural: PLURAL },
+  });
   const velero = new VeleroCache(manager, [
     config.veleroNamespace,
     ...(config.allowedVeleroNamespaces ?? []),
@@ -31,7 +32,7 @@ export function addConsistentBackupController(manager: Manager, setup: Controlle
   const pods = new PodCache(manager);
   const reconciler = new ConsistentBackupReconciler({
     config,
-    consistentBackups: new TypedCache<ConsistentBackup>(consistentBackups),
+    consistentBackups,
     velero,
     pods,
     writes: new Writes(new KubeRest(manager.kubeConfig)),
@@ -46,13 +47,13 @@ export function addConsistentBackupController(manager: Manager, setup: Controlle
   const owner = keyFromLabels(LABEL_OWNER_NAMESPACE, LABEL_OWNER_NAME);
   controller.watch(consistentBackups);
   // A pod change may change what the hooks of its namespace's ConsistentBackups would reach.
-  controller.watch(pods.cache.informer, (pod) =>
+  controller.watch(pods.informer, (pod) =>
     consistentBackups.list(pod.metadata?.namespace).map((cr) => objectKey(cr)),
   );
   for (const cache of velero.namespaces.values()) {
-    controller.watch(cache.backups.informer, owner);
-    controller.watch(cache.schedules.informer, owner);
+    controller.watch(cache.backups, owner);
+    controller.watch(cache.schedules, owner);
     // Whether Velero can write at all concerns every ConsistentBackup.
-    controller.watch(cache.storageLocations.informer, () => consistentBackups.keys());
+    controller.watch(cache.storageLocations, () => consistentBackups.keys());
   }
 }

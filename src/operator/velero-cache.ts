@@ -1,16 +1,15 @@
 // The operator's view of the Velero namespaces it may use: one informer per resource and namespace, scoped
 // to the objects it manages where it can be.
-import type { Informer, Manager } from '../core/index.ts';
-import { TypedCache } from './typed-cache.ts';
+import type { Informer, KubeObject, Manager } from '../core/index.ts';
 import { VELERO_API_VERSION } from '../api/constants.ts';
 import type { BackupStorageLocation, VeleroBackup, VeleroSchedule } from '../api/velero.ts';
 import { isNotFound } from '../core/index.ts';
 import { MANAGED_OBJECTS_SELECTOR, isOwnedBy, type OwnerIdentity } from '../domain/index.ts';
 
 export interface VeleroNamespaceCache {
-  readonly backups: TypedCache<VeleroBackup>;
-  readonly schedules: TypedCache<VeleroSchedule>;
-  readonly storageLocations: TypedCache<BackupStorageLocation>;
+  readonly backups: Informer<VeleroBackup>;
+  readonly schedules: Informer<VeleroSchedule>;
+  readonly storageLocations: Informer<BackupStorageLocation>;
 }
 
 export class VeleroCache {
@@ -20,14 +19,12 @@ export class VeleroCache {
     for (const namespace of namespaces) {
       // Optional: a cluster without Velero's CRDs must not keep the operator from starting or being ready;
       // reconciles report it instead.
-      const cache = <T>(plural: string, managedOnly: boolean) =>
-        new TypedCache<T>(
-          manager.informer({
-            resource: { apiVersion: VELERO_API_VERSION, plural, namespace },
-            ...(managedOnly && { labelSelector: MANAGED_OBJECTS_SELECTOR }),
-            optional: true,
-          }),
-        );
+      const cache = <T extends KubeObject>(plural: string, managedOnly: boolean) =>
+        manager.informer<T>({
+          resource: { apiVersion: VELERO_API_VERSION, plural, namespace },
+          ...(managedOnly && { labelSelector: MANAGED_OBJECTS_SELECTOR }),
+          optional: true,
+        });
       this.namespaces.set(namespace, {
         backups: cache<VeleroBackup>('backups', true),
         schedules: cache<VeleroSchedule>('schedules', true),
@@ -44,9 +41,7 @@ export class VeleroCache {
     const cache = this.namespaces.get(namespace);
     if (!cache)
       return { reason: 'VeleroNamespaceNotWatched', message: `Velero namespace ${namespace} is not watched` };
-    const informers: Informer[] = [cache.backups, cache.schedules, cache.storageLocations].map(
-      (c) => c.informer,
-    );
+    const informers: Informer<KubeObject>[] = [cache.backups, cache.schedules, cache.storageLocations];
     if (informers.every((i) => i.hasSynced())) return 'ready';
     if (informers.some((i) => isNotFound(i.lastError()))) {
       return {
