@@ -60,6 +60,18 @@ export class OperatorTestbed {
     return (await child).stdout;
   }
 
+  /** `kubectl apply` of a ConsistentBackup, creating its namespace first if needed. */
+  async applyConsistentBackup(namespace: string, name: string, spec: Record<string, unknown>): Promise<void> {
+    await ensureNamespace(this.core, namespace);
+    const manifest = {
+      apiVersion: 'consistentbackup.io/v1alpha1',
+      kind: 'ConsistentBackup',
+      metadata: { name, namespace },
+      spec,
+    };
+    await this.kubectl(['apply', '-f', '-'], JSON.stringify(manifest));
+  }
+
   async consistentBackup(namespace: string, name: string): Promise<ConsistentBackup> {
     return (await this.cp.kubeConfig.makeApiClient(CustomObjectsApi).getNamespacedCustomObject({
       group: 'consistentbackup.io',
@@ -113,4 +125,9 @@ export class OperatorTestbed {
     ];
     return this.veleroObjects<T>(plural, selector.join(','));
   }
+}
+
+/** A condition of a ConsistentBackup's status, by type. */
+export function condition(cr: ConsistentBackup, type: string) {
+  return cr.status?.conditions?.find((c) => c.type === type);
 }

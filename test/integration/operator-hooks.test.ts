@@ -4,10 +4,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { EventsV1Api } from '@kubernetes/client-node';
-import type { ConsistentBackup } from '../../src/api/consistent-backup.ts';
 import type { VeleroBackup, VeleroSchedule } from '../../src/api/velero.ts';
-import { createFakePod, ensureNamespace } from '../support/fake-pods.ts';
-import { OperatorTestbed } from '../harness/operator-testbed.ts';
+import { createFakePod } from '../support/fake-pods.ts';
+import { OperatorTestbed, condition } from '../harness/operator-testbed.ts';
 import { waitFor } from '../harness/wait.ts';
 
 let bed: OperatorTestbed;
@@ -18,21 +17,6 @@ before(async () => {
 after(async () => {
   await bed?.stop();
 });
-
-const condition = (cr: ConsistentBackup, type: string) => cr.status?.conditions?.find((c) => c.type === type);
-
-async function apply(namespace: string, name: string, spec: Record<string, unknown>): Promise<void> {
-  await ensureNamespace(bed.core, namespace);
-  await bed.kubectl(
-    ['apply', '-f', '-'],
-    JSON.stringify({
-      apiVersion: 'consistentbackup.io/v1alpha1',
-      kind: 'ConsistentBackup',
-      metadata: { name, namespace },
-      spec,
-    }),
-  );
-}
 
 async function eventReasons(namespace: string, name: string): Promise<string[]> {
   const events = await bed.cp.kubeConfig.makeApiClient(EventsV1Api).listNamespacedEvent({ namespace });
@@ -47,7 +31,7 @@ const dbHook = {
 };
 
 test('HooksReady tells, per pod, why a hook would not run, and turns True once it would', async () => {
-  await apply('prefl', 'db', { schedule: '@daily', rpo: '48h', hooks: [dbHook] });
+  await bed.applyConsistentBackup('prefl', 'db', { schedule: '@daily', rpo: '48h', hooks: [dbHook] });
   const none = await bed.waitForStatus(
     'prefl',
     'db',
@@ -122,7 +106,7 @@ test('HooksReady tells, per pod, why a hook would not run, and turns True once i
 });
 
 test('onMissingHookTarget Proceed backs up anyway with a Warning, graded Inconsistent', async () => {
-  await apply('proceed', 'once', { hooks: [dbHook] });
+  await bed.applyConsistentBackup('proceed', 'once', { hooks: [dbHook] });
   const done = await bed.waitForStatus('proceed', 'once', 'backup graded', (cr) =>
     Boolean(cr.status?.lastBackup?.consistency),
   );
@@ -133,13 +117,13 @@ test('onMissingHookTarget Proceed backs up anyway with a Warning, graded Inconsi
 });
 
 test('onMissingHookTarget Skip holds backups and pauses the Schedule until the targets return', async () => {
-  await apply('skip', 'nightly', {
+  await bed.applyConsistentBackup('skip', 'nightly', {
     schedule: '@daily',
     rpo: '48h',
     onMissingHookTarget: 'Skip',
     hooks: [dbHook],
   });
-  await apply('skip', 'once', { onMissingHookTarget: 'Skip', hooks: [dbHook] });
+  await bed.applyConsistentBackup('skip', 'once', { onMissingHookTarget: 'Skip', hooks: [dbHook] });
   const held = await bed.waitForStatus(
     'skip',
     'once',
@@ -178,7 +162,7 @@ test('onMissingHookTarget Skip holds backups and pauses the Schedule until the t
 });
 
 test('a backup with fewer hook executions than pods matched when it started is Inconsistent, saying which', async () => {
-  await apply('missed', 'db', { schedule: '@daily', rpo: '48h', hooks: [dbHook] });
+  await bed.applyConsistentBackup('missed', 'db', { schedule: '@daily', rpo: '48h', hooks: [dbHook] });
   for (const name of ['db-0', 'db-1']) {
     await createFakePod(bed.core, { namespace: 'missed', name, labels: { app: 'db' }, containers: ['db'] });
   }
@@ -192,7 +176,7 @@ test('a backup with fewer hook executions than pods matched when it started is I
   const blocker = bed.standIn.holdBackups(
     (b) => b.metadata.labels?.['consistentbackup.io/namespace'] === 'blocker',
   );
-  await apply('blocker', 'once', {});
+  await bed.applyConsistentBackup('blocker', 'once', {});
   await blocker.reached();
   const backup = await bed.standIn.runSchedule(cr.status?.scheduleName ?? '');
   assert.ok(backup);
@@ -225,7 +209,7 @@ test('a backup with fewer hook executions than pods matched when it started is I
 });
 
 test('hook lint warns about commands that cannot work as a one-shot exec, without refusing them', async () => {
-  await apply('lint', 'db', {
+  await bed.applyConsistentBackup('lint', 'db', {
     schedule: '@daily',
     hooks: [{ ...dbHook, pre: [{ command: ['mysql', '-e', 'FLUSH TABLES WITH READ LOCK'] }] }],
   });
@@ -244,7 +228,7 @@ test('hook lint warns about commands that cannot work as a one-shot exec, withou
 });
 
 test('a preset expands into self-releasing shell hooks with explicit onError and timeouts', async () => {
-  await apply('preset', 'maria', {
+  await bed.applyConsistentBackup('preset', 'maria', {
     schedule: '@daily',
     hooks: [
       {

@@ -4,10 +4,9 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
 import { EventsV1Api } from '@kubernetes/client-node';
-import type { ConsistentBackup } from '../../src/api/consistent-backup.ts';
 import type { VeleroBackup, VeleroSchedule } from '../../src/api/velero.ts';
 import { createFakePod, ensureNamespace } from '../support/fake-pods.ts';
-import { OperatorTestbed } from '../harness/operator-testbed.ts';
+import { OperatorTestbed, condition } from '../harness/operator-testbed.ts';
 import { waitFor } from '../harness/wait.ts';
 
 let bed: OperatorTestbed;
@@ -18,8 +17,6 @@ before(async () => {
 after(async () => {
   await bed?.stop();
 });
-
-const condition = (cr: ConsistentBackup, type: string) => cr.status?.conditions?.find((c) => c.type === type);
 
 async function warningEvents(namespace: string, name: string, reason: string) {
   const events = await bed.cp.kubeConfig.makeApiClient(EventsV1Api).listNamespacedEvent({ namespace });
@@ -236,21 +233,12 @@ test('a run-now token makes exactly one Backup, also when set again', async () =
 });
 
 test('RPOMet flips to False at the deadline by requeue, and back to True after a consistent backup', async () => {
-  await ensureNamespace(bed.core, 'ledger');
   bed.standIn.failNextBackups({
     phase: 'Failed',
     count: 1,
     match: (b) => b.metadata.labels?.['consistentbackup.io/namespace'] === 'ledger',
   });
-  await bed.kubectl(
-    ['apply', '-f', '-'],
-    JSON.stringify({
-      apiVersion: 'consistentbackup.io/v1alpha1',
-      kind: 'ConsistentBackup',
-      metadata: { name: 'ledger', namespace: 'ledger' },
-      spec: { rpo: '1m' },
-    }),
-  );
+  await bed.applyConsistentBackup('ledger', 'ledger', { rpo: '1m' });
   const failed = await bed.waitForStatus(
     'ledger',
     'ledger',
@@ -299,16 +287,11 @@ test('RPOMet flips to False at the deadline by requeue, and back to True after a
 });
 
 test('an invalid spec gets a condition and no Velero object', async () => {
-  await ensureNamespace(bed.core, 'typo');
-  await bed.kubectl(
-    ['apply', '-f', '-'],
-    JSON.stringify({
-      apiVersion: 'consistentbackup.io/v1alpha1',
-      kind: 'ConsistentBackup',
-      metadata: { name: 'mars', namespace: 'typo' },
-      spec: { schedule: '0 2 * * *', timeZone: 'Mars/Olympus_Mons', rpo: '26h' },
-    }),
-  );
+  await bed.applyConsistentBackup('typo', 'mars', {
+    schedule: '0 2 * * *',
+    timeZone: 'Mars/Olympus_Mons',
+    rpo: '26h',
+  });
   const invalid = await bed.waitForStatus(
     'typo',
     'mars',
@@ -322,16 +305,11 @@ test('an invalid spec gets a condition and no Velero object', async () => {
 });
 
 test('deleting removes the Schedule; deletionPolicy Delete also deletes the backups through Velero', async () => {
-  await ensureNamespace(bed.core, 'tmp');
-  await bed.kubectl(
-    ['apply', '-f', '-'],
-    JSON.stringify({
-      apiVersion: 'consistentbackup.io/v1alpha1',
-      kind: 'ConsistentBackup',
-      metadata: { name: 'scratch', namespace: 'tmp' },
-      spec: { schedule: '@daily', rpo: '48h', deletionPolicy: 'Delete' },
-    }),
-  );
+  await bed.applyConsistentBackup('tmp', 'scratch', {
+    schedule: '@daily',
+    rpo: '48h',
+    deletionPolicy: 'Delete',
+  });
   const cr = await bed.waitForStatus('tmp', 'scratch', 'scheduleName set', (c) =>
     Boolean(c.status?.scheduleName),
   );
