@@ -1,8 +1,8 @@
 // Durations in Go's time.ParseDuration syntax, the syntax Velero (ttl, hook timeouts) and CEL's duration() use.
 
-const UNIT_MS: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1, us: 1e-3, ns: 1e-6 };
-const DURATION = /^(?:\d+(?:\.\d+)?(?:ns|us|ms|s|m|h))+$/;
-const PART = /(\d+(?:\.\d+)?)(ns|us|ms|s|m|h)/g;
+const UNIT_MS: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1, us: 1e-3, µs: 1e-3, ns: 1e-6 };
+const DURATION = /^(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+$/;
+const PART = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g;
 
 /** Milliseconds in a duration such as "1h30m", or undefined when it is not one ("0" included, as Go). */
 export function parseDuration(text: string): number | undefined {

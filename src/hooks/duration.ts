@@ -1,22 +1,17 @@
-const UNIT_SECONDS: Record<string, number> = { h: 3600, m: 60, s: 1, ms: 1e-3, us: 1e-6, µs: 1e-6, ns: 1e-9 };
-const GO_DURATION = /^(?:\d+(?:\.\d+)?(?:h|m|s|ms|us|µs|ns))+$/;
-const GO_DURATION_PART = /(\d+(?:\.\d+)?)(h|ms|us|µs|ns|m|s)/g;
+import { parseDuration } from '../domain/duration.ts';
 
 /**
  * Parses a Go-style duration ("90s", "1m30s", "2h") into whole seconds, or returns a problem text. Hook
  * scripts count in whole seconds (SLEEP(), sleep, timeout), so fractions of a second are refused.
  */
 export function parseWholeSeconds(text: string): number | { problem: string } {
-  if (!GO_DURATION.test(text)) {
+  const ms = parseDuration(text);
+  if (ms === undefined || text === '0') {
     return { problem: `"${text}" is not a duration (examples: "45s", "2m", "1m30s")` };
   }
-  let seconds = 0;
-  for (const [, amount, unit] of text.matchAll(GO_DURATION_PART)) {
-    seconds += Number(amount) * (UNIT_SECONDS[unit ?? ''] ?? Number.NaN);
-  }
-  const rounded = Math.round(seconds * 1e9) / 1e9;
-  if (!Number.isInteger(rounded)) return { problem: `"${text}" is not a whole number of seconds` };
-  return rounded;
+  const seconds = Math.round(ms * 1e6) / 1e9;
+  if (!Number.isInteger(seconds)) return { problem: `"${text}" is not a whole number of seconds` };
+  return seconds;
 }
 
 export function formatSeconds(seconds: number): string {
