@@ -16,7 +16,7 @@ export function replicaEnv(podName: string): NodeJS.ProcessEnv {
   return { POD_NAMESPACE: OPERATOR_NAMESPACE, POD_NAME: podName };
 }
 
-/** Daily, at a UTC hour 11 to 12 hours away: no scheduled run and no RPO deadline falls into a test. */
+/** Daily, at a UTC hour 11 to 12 hours away: no scheduled run falls into a test. */
 export function farDailyCron(now = new Date()): string {
   return `0 ${(now.getUTCHours() + 12) % 24} * * *`;
 }
@@ -37,19 +37,26 @@ function consistentBackup(
   };
 }
 
-/** A scheduled ConsistentBackup with one pre hook; a Velero Schedule, and Backups only when asked for. */
+/** What the hooks of `scheduledBackup` select: pods labelled app=db with a container db. */
+export const HOOK_TARGET = { labels: { app: 'db' }, container: 'db' };
+
+/**
+ * A scheduled ConsistentBackup with one pre hook: a Velero Schedule, and Backups only when asked for. Its rpo
+ * exceeds the daily gap, so the status is healthy (RPOAchievable True) once Velero enabled the Schedule, and
+ * its backups are AppConsistent where a HOOK_TARGET pod runs.
+ */
 export function scheduledBackup(namespace: string, name: string, runNowToken?: string): ConsistentBackup {
   return consistentBackup(
     namespace,
     name,
     {
       schedule: farDailyCron(),
-      rpo: '24h',
+      rpo: '26h',
       hooks: [
         {
           name: 'flush',
-          selector: { matchLabels: { app: name } },
-          container: 'db',
+          selector: { matchLabels: HOOK_TARGET.labels },
+          container: HOOK_TARGET.container,
           pre: [{ command: ['/bin/sh', '-c', 'sync'] }],
         },
       ],
@@ -60,7 +67,7 @@ export function scheduledBackup(namespace: string, name: string, runNowToken?: s
 
 /** A ConsistentBackup without schedule: exactly one Backup, plus one per run-now token. */
 export function oneShotBackup(namespace: string, name: string, runNowToken?: string): ConsistentBackup {
-  return consistentBackup(namespace, name, { rpo: '24h' }, runNowToken);
+  return consistentBackup(namespace, name, {}, runNowToken);
 }
 
 /** One `kubectl apply` for many objects. */
@@ -117,4 +124,24 @@ export function quietProbe(
 /** Log lines of one operator process with this message. */
 export function logged(operator: OperatorProcess, message: string): Record<string, unknown>[] {
   return operator.logs.filter((line) => line.message === message);
+}
+
+/** For failure messages: whether each process runs, and its last log lines above debug. */
+export function operatorTails(operators: OperatorProcess[], lines = 12): string {
+  return operators
+    .map((op, i) => {
+      const tail = op.logs.filter((l) => l.level !== 'debug').slice(-lines);
+      return `operator #${i} (${op.running ? 'running' : 'exited'}):\n${tail.map((l) => JSON.stringify(l)).join('\n')}`;
+    })
+    .join('\n');
+}
+
+/** Awaits `work`; if it fails, the error also tells what the operators were doing. */
+export async function explained<T>(operators: OperatorProcess[], work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    throw new Error(`${message}\n${operatorTails(operators)}`, { cause: err });
+  }
 }
