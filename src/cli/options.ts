@@ -1,5 +1,8 @@
 import { parseArgs } from 'node:util';
 
+/** Where deploy/ installs the operator, and so where its RBAC lets it hold the leader Lease. */
+export const OPERATOR_NAMESPACE = 'consistent-backup-system';
+
 export interface OperatorOptions {
   kubeconfig: string | undefined;
   /** Start a local control plane even when a kubeconfig exists. */
@@ -83,7 +86,7 @@ const flags = {
     env: 'CBO_LEADER_ELECTION_NAMESPACE',
     type: 'string',
     default: '',
-    help: 'namespace of the Lease (default: the pod namespace, else velero namespace)',
+    help: 'namespace of the Lease (default: $POD_NAMESPACE, else consistent-backup-system)',
   },
   'leader-election-id': {
     env: 'CBO_LEADER_ELECTION_ID',
@@ -156,7 +159,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): OperatorOp
     probeAddress: str('health-probe-bind-address'),
     concurrency,
     leaderElect: bool('leader-elect'),
-    leaderElectionNamespace: str('leader-election-namespace') || env.POD_NAMESPACE || veleroNamespace,
+    leaderElectionNamespace: str('leader-election-namespace') || env.POD_NAMESPACE || OPERATOR_NAMESPACE,
     leaderElectionId: str('leader-election-id'),
     logLevel,
     help: bool('help'),

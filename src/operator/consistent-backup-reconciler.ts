@@ -65,8 +65,10 @@ export class ConsistentBackupReconciler implements Reconciler {
     if (availability === 'syncing') return { requeueAfterMs: CACHE_SYNC_RETRY_MS };
     const unavailable = availability === 'ready' ? undefined : availability;
     const created: VeleroBackup[] = [];
+    // What this reconcile wrote, since the caches may not have it yet.
+    let schedule: VeleroSchedule | undefined;
     if (desired.ok && !unavailable) {
-      await this.convergeSchedule(cr, owner, desired.schedule);
+      schedule = await this.convergeSchedule(cr, owner, desired.schedule);
       for (const { backup, trigger } of desired.backups) {
         const known = this.deps.velero
           .ownedBackups(owner)
@@ -102,7 +104,9 @@ export class ConsistentBackupReconciler implements Reconciler {
       cr,
       config: this.deps.config,
       pods,
-      schedule: this.deps.velero.ownedSchedules(owner).find((s) => s.metadata.namespace === veleroNamespace),
+      schedule:
+        schedule ??
+        this.deps.velero.ownedSchedules(owner).find((s) => s.metadata.namespace === veleroNamespace),
       backups: [...this.deps.velero.ownedBackups(owner), ...created],
       ...(cache && !unavailable && { storageLocations: cache.storageLocations.list() }),
       now: nowMs,
@@ -139,7 +143,7 @@ export class ConsistentBackupReconciler implements Reconciler {
     cr: ConsistentBackup,
     owner: OwnerIdentity,
     desired: DesiredSchedule,
-  ): Promise<void> {
+  ): Promise<VeleroSchedule | undefined> {
     const live = this.deps.velero.ownedSchedules(owner);
     const isDesired = (s: VeleroSchedule) =>
       desired !== undefined &&
@@ -150,10 +154,10 @@ export class ConsistentBackupReconciler implements Reconciler {
       await this.deps.writes.deleteSchedule(stale.metadata.namespace ?? '', stale.metadata.name ?? '');
       this.deps.logger.info('deleted Velero Schedule', { key: keyOf(cr), schedule: stale.metadata.name });
     }
-    if (!desired) return;
+    if (!desired) return undefined;
     const current = live.find(isDesired);
-    if (current && containsFields(current, desired)) return;
-    await this.deps.writes.applySchedule(desired);
+    if (current && containsFields(current, desired)) return current;
+    const applied = await this.deps.writes.applySchedule(desired);
     this.deps.logger.info(current ? 'updated Velero Schedule' : 'created Velero Schedule', {
       key: keyOf(cr),
       schedule: desired.metadata.name,
@@ -165,6 +169,7 @@ export class ConsistentBackupReconciler implements Reconciler {
       action: 'ApplySchedule',
       note: `${current ? 'updated' : 'created'} Velero Schedule ${desired.metadata.namespace}/${desired.metadata.name}${desired.spec.paused ? ' (paused)' : ''}`,
     });
+    return applied;
   }
 
   /**

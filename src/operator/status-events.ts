@@ -15,6 +15,9 @@ const warnOnFalse: readonly (readonly [string, string | undefined, string])[] = 
   ['HookCommandsSafe', undefined, 'LintHooks'],
 ];
 
+/** Not ready for a moment after every change, as a matter of course: no Warning for these. */
+const expectedWaits = new Set(['WaitingForVelero']);
+
 export function statusEvents(
   before: ConsistentBackupStatus | undefined,
   after: ConsistentBackupStatus,
@@ -40,7 +43,7 @@ export function statusEvents(
   // A condition turning False is what a human must hear about; which Event that is, per condition.
   for (const [type, reason, action] of warnOnFalse) {
     const c = flipped(type);
-    if (c?.status === 'False')
+    if (c?.status === 'False' && !expectedWaits.has(c.reason ?? ''))
       events.push({ type: 'Warning', reason: reason ?? c.reason ?? type, action, note: c.message ?? '' });
   }
   const rpo = flipped('RPOMet');

@@ -16,7 +16,7 @@ export class VeleroCache {
   readonly namespaces = new Map<string, VeleroNamespaceCache>();
 
   constructor(manager: Manager, namespaces: readonly string[]) {
-    for (const namespace of namespaces) {
+    for (const namespace of new Set(namespaces)) {
       // Optional: a cluster without Velero's CRDs must not keep the operator from starting or being ready;
       // reconciles report it instead.
       const cache = <T extends KubeObject>(plural: string, managedOnly: boolean) =>

@@ -5,9 +5,10 @@ import { ApiException } from '@kubernetes/client-node';
 import type { ConsistentBackup } from '../../src/api/consistent-backup.ts';
 import type { ControlPlane } from './control-plane.ts';
 import type { OperatorProcess } from './operator-process.ts';
+import { OPERATOR_NAMESPACE } from '../../src/cli/options.ts';
 
-/** The operator's namespace and service account, as deploy/ installs them. */
-export const OPERATOR_NAMESPACE = 'consistent-backup-system';
+export { OPERATOR_NAMESPACE };
+/** The operator's service account, as deploy/ installs it. */
 export const OPERATOR_USER = `system:serviceaccount:${OPERATOR_NAMESPACE}:consistent-backup-operator`;
 export const LEASE_NAME = 'consistent-backup-operator';
 

@@ -49,7 +49,9 @@ export class OperatorProcess {
       for (const line of lines) this.record(line);
     });
     this.child.stderr?.setEncoding('utf8').on('data', (chunk: string) => this.record(chunk));
-    process.once('exit', () => this.child?.kill('SIGKILL'));
+    const kill = () => this.child?.kill('SIGKILL');
+    process.once('exit', kill);
+    this.child.once('exit', () => process.off('exit', kill));
     return this;
   }
 

@@ -9,7 +9,7 @@ test('defaults', () => {
   assert.deepEqual(o.allowedStorageLocations, []);
   assert.equal(o.concurrency, 4);
   assert.equal(o.leaderElect, false);
-  assert.equal(o.leaderElectionNamespace, 'velero');
+  assert.equal(o.leaderElectionNamespace, 'consistent-backup-system');
   assert.equal(o.metricsAddress, '127.0.0.1:8080');
   assert.equal(o.kubeconfig, undefined);
 });

@@ -53,6 +53,12 @@ const cases: [string, ConsistentBackupStatus | undefined, ConsistentBackupStatus
     ['Warning InvalidSpec'],
   ],
   [
+    'waiting for Velero to take up a new Schedule is no warning',
+    undefined,
+    withConditions(cond('Ready', 'False', 'WaitingForVelero')),
+    [],
+  ],
+  [
     'hooks without targets',
     withConditions(cond('HooksReady', 'True')),
     withConditions(cond('HooksReady', 'False', 'NoMatchingPods')),
