@@ -137,7 +137,8 @@ test('a backup whose hooks failed is Inconsistent, leaves the recovery point alo
   }
 });
 
-test('a spec change updates the Schedule and suspend pauses it', async () => {
+/** `kubectl patch` of the example's spec, as a user changes it. */
+async function patchNightly(spec: Record<string, unknown>): Promise<void> {
   await bed.kubectl([
     'patch',
     'cbk',
@@ -146,8 +147,12 @@ test('a spec change updates the Schedule and suspend pauses it', async () => {
     'orders-db-nightly',
     '--type=merge',
     '-p',
-    '{"spec":{"schedule":"15 3 * * *"}}',
+    JSON.stringify({ spec }),
   ]);
+}
+
+test('a spec change updates the Schedule and suspend pauses it', async () => {
+  await patchNightly({ schedule: '15 3 * * *' });
   await waitFor(
     async () =>
       (await scheduleOf('shop', 'orders-db-nightly')).spec.schedule === 'CRON_TZ=Europe/Berlin 15 3 * * *',
@@ -155,16 +160,7 @@ test('a spec change updates the Schedule and suspend pauses it', async () => {
       what: 'the Schedule to follow the new cron',
     },
   );
-  await bed.kubectl([
-    'patch',
-    'cbk',
-    '-n',
-    'shop',
-    'orders-db-nightly',
-    '--type=merge',
-    '-p',
-    '{"spec":{"suspend":true}}',
-  ]);
+  await patchNightly({ suspend: true });
   await waitFor(async () => (await scheduleOf('shop', 'orders-db-nightly')).spec.paused === true, {
     what: 'the Schedule to be paused',
   });
@@ -175,16 +171,7 @@ test('a spec change updates the Schedule and suspend pauses it', async () => {
     (cr) => cr.status?.phase === 'Suspended',
   );
   assert.equal(suspended.status?.nextBackupTime, undefined);
-  await bed.kubectl([
-    'patch',
-    'cbk',
-    '-n',
-    'shop',
-    'orders-db-nightly',
-    '--type=merge',
-    '-p',
-    '{"spec":{"suspend":false}}',
-  ]);
+  await patchNightly({ suspend: false });
   await waitFor(async () => (await scheduleOf('shop', 'orders-db-nightly')).spec.paused === false, {
     what: 'the Schedule to be resumed',
   });
