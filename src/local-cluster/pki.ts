@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -82,7 +83,10 @@ export class LocalPki {
       this.ca.cert,
       '-CAkey',
       this.ca.key,
-      '-CAcreateserial',
+      // A random serial, not -CAcreateserial: certificates are issued concurrently, and a shared serial file
+      // read and written by two openssl processes at once gets corrupted.
+      '-set_serial',
+      `0x${randomBytes(8).toString('hex')}`,
       '-out',
       pair.cert,
       '-days',

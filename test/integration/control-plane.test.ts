@@ -179,3 +179,19 @@ test('kubectl works against the generated admin kubeconfig', async () => {
   ]);
   assert.match(who, /system:masters/);
 });
+
+test('identities minted at the same time each get a valid certificate', async () => {
+  const names = ['u1', 'u2', 'u3', 'u4', 'u5', 'u6'];
+  const users = await Promise.all(names.map((n) => cp.mintUser(n)));
+  const who = await Promise.all(
+    users.map(async ({ kubeConfig }) => {
+      try {
+        await kubeConfig.makeApiClient(CoreV1Api).listNamespacedConfigMap({ namespace: 'default' });
+        return 'allowed';
+      } catch (err) {
+        return apiStatus(err).message.match(/User "(\w+)"/)?.[1];
+      }
+    }),
+  );
+  assert.deepEqual(who, names);
+});
