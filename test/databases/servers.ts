@@ -15,6 +15,7 @@ import { promisify } from 'node:util';
 import { ManagedProcess, onProcessExit } from '../../src/local-cluster/child-process.ts';
 import { freeLoopbackPort } from '../../src/local-cluster/ports.ts';
 import { waitFor } from '../harness/wait.ts';
+import '../harness/exit-on-signal.ts';
 
 const run = promisify(execFile);
 const INSTALL_SCRIPT = new URL('./install.sh', import.meta.url).pathname;

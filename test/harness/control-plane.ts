@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { KubeConfig } from '@kubernetes/client-node';
 import { applyCrds, readCrds } from '../../src/local-cluster/crds.ts';
 import { LocalControlPlane } from '../../src/local-cluster/control-plane.ts';
+import './exit-on-signal.ts';
 
 export const projectCrdDir = fileURLToPath(new URL('../../crds/', import.meta.url));
 export const veleroCrdDir = fileURLToPath(new URL('../../../shared/velero/crds/', import.meta.url));
@@ -25,12 +26,6 @@ export interface StartOptions {
   installCrds?: boolean;
   /** Run kube-controller-manager (namespace deletion, garbage collection; default true). */
   controllerManager?: boolean;
-}
-
-// A test interrupted by a signal must still stop its processes and remove its temp dir: exiting runs the
-// control plane's exit hooks, while the default signal action would skip them.
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-  process.once(signal, () => process.exit(128 + 2));
 }
 
 export function loadKubeConfig(path: string): KubeConfig {
