@@ -48,6 +48,20 @@ function create(body: object, dryRun?: 'All') {
   });
 }
 
+/** Writes a computed status through the status subresource and checks the API server kept it unchanged. */
+async function assertStoredAsComputed(
+  cr: ConsistentBackup,
+  status: ConsistentBackup['status'],
+): Promise<void> {
+  const replaced = (await objects.replaceNamespacedCustomObjectStatus({
+    ...cbk,
+    namespace: NAMESPACE,
+    name: cr.metadata?.name ?? '',
+    body: { ...cr, status },
+  })) as ConsistentBackup;
+  assert.deepEqual(replaced.status, status, 'stored as computed');
+}
+
 before(async () => {
   // Installed as users do (kubectl server-side apply of crds/), not through the harness.
   cp = await startControlPlane({ installCrds: false, controllerManager: false });
@@ -497,13 +511,7 @@ describe('examples', () => {
     };
     const schedule = { ...desired.schedule, status: { phase: 'Enabled' as const } };
     const { status } = computeStatus({ cr, config, schedule, backups: [backup], now: Date.now() });
-    const replaced = (await objects.replaceNamespacedCustomObjectStatus({
-      ...cbk,
-      namespace: NAMESPACE,
-      name: cr.metadata.name,
-      body: { ...cr, status },
-    })) as ConsistentBackup;
-    assert.deepEqual(replaced.status, status, 'stored as computed');
+    await assertStoredAsComputed(cr, status);
 
     const table = await kubectl('get', 'cbk', '-n', NAMESPACE, cr.metadata.name);
     const [header, row] = table.trim().split('\n');
@@ -545,12 +553,6 @@ describe('examples', () => {
     assert.equal(status.hooks?.[0]?.matchedPodCount, 1);
     assert.deepEqual(status.history?.[0]?.hooksWithoutTarget, ['read-lock']);
     assert.equal(status.history?.[0]?.expectedHookExecutions, 0);
-    const replaced = (await objects.replaceNamespacedCustomObjectStatus({
-      ...cbk,
-      namespace: NAMESPACE,
-      name: cr.metadata.name,
-      body: { ...cr, status },
-    })) as ConsistentBackup;
-    assert.deepEqual(replaced.status, status, 'stored as computed');
+    await assertStoredAsComputed(cr, status);
   });
 });

@@ -56,6 +56,14 @@ function elector(lease: MemoryLease, identity: string, clock: FakeClock, log: st
 }
 
 /** Advances in small steps, checking that two electors never lead at the same time. */
+/** Two replicas, a and b, contending for one in-memory Lease on a fake clock. */
+function twoElectors() {
+  const clock = new FakeClock();
+  const lease = new MemoryLease();
+  const log: string[] = [];
+  return { clock, lease, log, a: elector(lease, 'a', clock, log), b: elector(lease, 'b', clock, log) };
+}
+
 async function run(clock: FakeClock, ms: number, electors: LeaderElector[]): Promise<void> {
   for (let t = 0; t < ms; t += 100) {
     await clock.advance(100);
@@ -139,11 +147,7 @@ describe('nextLeaseRecord', () => {
 
 describe('LeaderElector', () => {
   test('of two candidates one leads and keeps leading while it renews', async () => {
-    const clock = new FakeClock();
-    const lease = new MemoryLease();
-    const log: string[] = [];
-    const a = elector(lease, 'a', clock, log);
-    const b = elector(lease, 'b', clock, log);
+    const { clock, lease, log, a, b } = twoElectors();
     a.start();
     await run(clock, 100, [a, b]);
     b.start();
@@ -154,11 +158,7 @@ describe('LeaderElector', () => {
   });
 
   test('a leader cut off from the API gives up at the renew deadline, before the standby takes over', async () => {
-    const clock = new FakeClock();
-    const lease = new MemoryLease();
-    const log: string[] = [];
-    const a = elector(lease, 'a', clock, log);
-    const b = elector(lease, 'b', clock, log);
+    const { clock, lease, log, a, b } = twoElectors();
     a.start();
     await run(clock, 100, [a, b]);
     b.start();
@@ -175,11 +175,7 @@ describe('LeaderElector', () => {
   });
 
   test('the standby waits a full lease duration from its last observation of a renewal', async () => {
-    const clock = new FakeClock();
-    const lease = new MemoryLease();
-    const log: string[] = [];
-    const a = elector(lease, 'a', clock, log);
-    const b = elector(lease, 'b', clock, log);
+    const { clock, lease, a, b } = twoElectors();
     a.start();
     await run(clock, 100, [a]);
     b.start();
@@ -194,11 +190,7 @@ describe('LeaderElector', () => {
   });
 
   test('stop releases the lease, so the standby takes over at its next retry instead of at expiry', async () => {
-    const clock = new FakeClock();
-    const lease = new MemoryLease();
-    const log: string[] = [];
-    const a = elector(lease, 'a', clock, log);
-    const b = elector(lease, 'b', clock, log);
+    const { clock, lease, log, a, b } = twoElectors();
     a.start();
     await run(clock, 100, [a]);
     b.start();
