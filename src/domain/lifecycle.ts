@@ -16,6 +16,13 @@ export interface LifecycleInputs {
   readonly lastBackup: LastBackupStatus | undefined;
   /** Set while spec.onMissingHookTarget Skip holds backups back: why. */
   readonly heldForHookTargets?: string;
+  /** Set while Velero's objects cannot be used at all (e.g. its CRDs are not installed): why. */
+  readonly veleroUnavailable?: VeleroUnavailable;
+}
+
+export interface VeleroUnavailable {
+  readonly reason: string;
+  readonly message: string;
 }
 
 function heldReady(message: string): ConditionInput {
@@ -140,6 +147,7 @@ export function readyCondition(inputs: LifecycleInputs): ConditionInput {
       message: describeProblems(inputs.problems),
     };
   }
+  if (inputs.veleroUnavailable) return { type: 'Ready', status: 'False', ...inputs.veleroUnavailable };
   return inputs.scheduled ? scheduleReady(inputs) : singleBackupReady(inputs);
 }
 

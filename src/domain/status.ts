@@ -17,7 +17,7 @@ import { parseDuration } from './duration.ts';
 import { declaresHooks, gradeBackup, type Grade, type GradingContext } from './grading.ts';
 import { hookCommandsCondition } from './hook-commands.ts';
 import { hookStatuses, hooksReadyCondition } from './hooks-ready.ts';
-import { lifecyclePhase, readyCondition } from './lifecycle.ts';
+import { lifecyclePhase, readyCondition, type VeleroUnavailable } from './lifecycle.ts';
 import { missingHookTargets, skipsBackups } from './missing-hook-targets.ts';
 import { veleroNames } from './names.ts';
 import { isOwnedBy } from './owner-labels.ts';
@@ -48,6 +48,8 @@ export interface StatusInputs {
    */
   readonly pods?: readonly PodSummary[];
   readonly now: Date | number;
+  /** Why Velero cannot be used at all right now (its CRDs missing); Ready says so. */
+  readonly veleroUnavailable?: VeleroUnavailable;
 }
 
 export interface ComputedStatus {
@@ -216,6 +218,7 @@ export function computeStatus(inputs: StatusInputs): ComputedStatus {
     backups: graded.map((g) => g.backup),
     lastBackup,
     ...(held && { heldForHookTargets: held }),
+    ...(inputs.veleroUnavailable && { veleroUnavailable: inputs.veleroUnavailable }),
   };
   set(readyCondition(lifecycle));
   set(lastConsistentCondition(graded, previous.conditions));

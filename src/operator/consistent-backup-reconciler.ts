@@ -10,7 +10,6 @@ import {
   ownerLabels,
   preflightHooks,
   phaseStage,
-  setCondition,
   type OperatorConfig,
   type OwnerIdentity,
 } from '../domain/index.ts';
@@ -98,7 +97,6 @@ export class ConsistentBackupReconciler implements Reconciler {
       }
     }
 
-    const nowMs = this.now();
     const cache = this.deps.velero.namespaces.get(veleroNamespace);
     const computed = computeStatus({
       cr,
@@ -109,20 +107,10 @@ export class ConsistentBackupReconciler implements Reconciler {
         this.deps.velero.ownedSchedules(owner).find((s) => s.metadata.namespace === veleroNamespace),
       backups: [...this.deps.velero.ownedBackups(owner), ...created],
       ...(cache && !unavailable && { storageLocations: cache.storageLocations.list() }),
-      now: nowMs,
+      ...(unavailable && { veleroUnavailable: unavailable }),
+      now: this.now(),
     });
-    let status = computed.status;
-    if (unavailable) {
-      status = {
-        ...status,
-        conditions: setCondition(
-          status.conditions ?? [],
-          { type: 'Ready', status: 'False', ...unavailable },
-          nowMs,
-          cr.metadata?.generation,
-        ),
-      };
-    }
+    const { status } = computed;
     if (await this.deps.writes.patchStatus(cr, status)) {
       this.deps.logger.info('status updated', {
         key,

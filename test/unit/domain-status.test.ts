@@ -445,3 +445,13 @@ test('fixture sanity: a Backup of the ConsistentBackup counts as its own', () =>
   const b: VeleroBackup = veleroBackup(cr, 'x', { phase: 'Completed' });
   assert.equal(status({ cr, backups: [b] }).status.lastBackup?.name, 'x');
 });
+
+test('Velero unavailable: Ready says why, for scheduled and single-backup ConsistentBackups alike', () => {
+  const veleroUnavailable = { reason: 'VeleroNotInstalled', message: 'the velero.io CRDs are not installed' };
+  for (const cr of [consistentBackup({ schedule: '0 2 * * *', rpo: '26h' }), consistentBackup({})]) {
+    const ready = findCondition(status({ cr, veleroUnavailable }).status.conditions, 'Ready');
+    assert.equal(ready?.status, 'False');
+    assert.equal(ready?.reason, 'VeleroNotInstalled');
+    assert.equal(ready?.message, 'the velero.io CRDs are not installed');
+  }
+});
