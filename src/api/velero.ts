@@ -1,5 +1,5 @@
 // The parts of Velero's v1 objects the operator reads or writes, checked against Velero v1.18's CRDs
-// (../shared/velero/crds/). Timestamps are RFC 3339 strings, as they arrive for custom resources.
+// (scripts/velero-crds.sh fetches them). Timestamps are RFC 3339 strings, as they arrive for custom resources.
 import type { ObjectMeta } from './object-meta.ts';
 
 export interface VeleroLabelSelector {

@@ -2,10 +2,10 @@ import { fileURLToPath } from 'node:url';
 import { KubeConfig } from '@kubernetes/client-node';
 import { applyCrds, readCrds } from '../../src/local-cluster/crds.ts';
 import { LocalControlPlane } from '../../src/local-cluster/control-plane.ts';
+import { ensureVeleroCrds } from '../../src/local-cluster/binaries.ts';
 import './exit-on-signal.ts';
 
 export const projectCrdDir = fileURLToPath(new URL('../../crds/', import.meta.url));
-export const veleroCrdDir = fileURLToPath(new URL('../../../shared/velero/crds/', import.meta.url));
 
 export interface ControlPlane {
   readonly server: string;
@@ -22,7 +22,7 @@ export interface ControlPlane {
 }
 
 export interface StartOptions {
-  /** Install the CRDs of crds/ and ../shared/velero/crds/ and wait until Established (default true). */
+  /** Install the CRDs of crds/ and Velero's (scripts/velero-crds.sh) and wait until Established (default true). */
   installCrds?: boolean;
   /** Run kube-controller-manager (namespace deletion, garbage collection; default true). */
   controllerManager?: boolean;
@@ -40,7 +40,7 @@ export async function startControlPlane(opts: StartOptions = {}): Promise<Contro
   const kubeConfig = loadKubeConfig(plane.kubeconfigPath);
   try {
     if (opts.installCrds ?? true) {
-      const crds = [...(await readCrds(projectCrdDir)), ...(await readCrds(veleroCrdDir))];
+      const crds = [...(await readCrds(projectCrdDir)), ...(await readCrds(await ensureVeleroCrds()))];
       await applyCrds(kubeConfig, crds, 'test-harness');
     }
   } catch (err) {

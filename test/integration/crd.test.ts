@@ -14,13 +14,9 @@ import type { VeleroBackup } from '../../src/api/velero.ts';
 import { computeStatus } from '../../src/domain/status.ts';
 import { summarizePod } from '../../src/domain/pod-summary.ts';
 import { desiredVeleroObjects } from '../../src/domain/velero-objects.ts';
+import { ensureVeleroCrds } from '../../src/local-cluster/binaries.ts';
 import { apiStatus } from '../harness/api-errors.ts';
-import {
-  projectCrdDir,
-  startControlPlane,
-  veleroCrdDir,
-  type ControlPlane,
-} from '../harness/control-plane.ts';
+import { projectCrdDir, startControlPlane, type ControlPlane } from '../harness/control-plane.ts';
 
 const exec = promisify(execFile);
 const CRD_NAME = 'consistentbackups.consistentbackup.io';
@@ -75,7 +71,14 @@ after(async () => {
 
 describe('installation', () => {
   test('kubectl apply --server-side installs the CRD, which becomes Established with its validation intact', async () => {
-    const applied = await kubectl('apply', '--server-side', '-f', projectCrdDir, '-f', veleroCrdDir);
+    const applied = await kubectl(
+      'apply',
+      '--server-side',
+      '-f',
+      projectCrdDir,
+      '-f',
+      await ensureVeleroCrds(),
+    );
     assert.match(
       applied,
       /customresourcedefinition.apiextensions.k8s.io\/consistentbackups.consistentbackup.io serverside-applied/,

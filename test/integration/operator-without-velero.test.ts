@@ -3,13 +3,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { ConsistentBackup } from '../../src/api/consistent-backup.ts';
+import { ensureVeleroCrds } from '../../src/local-cluster/binaries.ts';
 import { applyCrds, readCrds } from '../../src/local-cluster/crds.ts';
-import {
-  projectCrdDir,
-  startControlPlane,
-  veleroCrdDir,
-  type ControlPlane,
-} from '../harness/control-plane.ts';
+import { projectCrdDir, startControlPlane, type ControlPlane } from '../harness/control-plane.ts';
 import { operatorKubeconfig } from '../harness/operator-identity.ts';
 import { OperatorProcess } from '../harness/operator-process.ts';
 import { waitFor } from '../harness/wait.ts';
@@ -62,7 +58,7 @@ test('no Velero CRDs: a clear condition, the operator stays up and ready, and Ve
   assert.ok(operator.running, 'the operator keeps running');
   assert.equal((await operator.get('/readyz')).status, 200);
 
-  await applyCrds(cp.kubeConfig, await readCrds(veleroCrdDir), 'test');
+  await applyCrds(cp.kubeConfig, await readCrds(await ensureVeleroCrds()), 'test');
   const picked = await waitFor(
     async () => {
       const c = await get();

@@ -2,8 +2,10 @@
 // would be silently pruned by the API server, a wrong enum value rejected.
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { parse } from 'yaml';
+import { ensureVeleroCrds } from '../../src/local-cluster/binaries.ts';
 import { desiredVeleroObjects } from '../../src/domain/velero-objects.ts';
 import { config, consistentBackup, hook } from './domain-fixtures.ts';
 
@@ -18,9 +20,7 @@ interface Schema {
 }
 
 async function veleroSchema(file: string): Promise<Schema> {
-  const crd = parse(
-    await readFile(new URL(`../../../shared/velero/crds/${file}`, import.meta.url), 'utf8'),
-  ) as {
+  const crd = parse(await readFile(join(await ensureVeleroCrds(), file), 'utf8')) as {
     spec: { versions: { schema: { openAPIV3Schema: Schema } }[] };
   };
   return crd.spec.versions[0]!.schema.openAPIV3Schema;
