@@ -43,6 +43,10 @@ const typeNames: Record<string, string> = {
   'status.history[]': 'BackupHistoryEntry',
   'status.history[].trigger': 'BackupTrigger',
   'status.history[].consistency': 'Consistency',
+  'status.lastBackup.evidence': 'BackupEvidence',
+  'status.lastBackup.evidence.hooks[]': 'HookEvidence',
+  'status.history[].evidence': 'BackupEvidence',
+  'status.history[].evidence.hooks[]': 'HookEvidence',
   'status.hooks[]': 'HookStatus',
 };
 

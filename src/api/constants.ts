@@ -31,6 +31,9 @@ export const VELERO_API_VERSION = 'velero.io/v1';
 /** Velero's label on Backups made from a Schedule; also set on run-now Backups of scheduled ConsistentBackups. */
 export const VELERO_SCHEDULE_NAME_LABEL = 'velero.io/schedule-name';
 
+/** Velero leaves any object with this label set to "true" out of every backup. */
+export const VELERO_EXCLUDE_FROM_BACKUP_LABEL = 'velero.io/exclude-from-backup';
+
 // Velero's pod annotations for backup exec hooks. A pod whose command annotation for a phase is set runs
 // that command instead of every spec hook of the phase; the unphased key is the legacy form of the pre one.
 export const VELERO_PRE_HOOK_COMMAND_ANNOTATION = 'pre.hook.backup.velero.io/command';

@@ -139,3 +139,15 @@ export interface DeleteBackupRequest {
   spec: { backupName: string };
   status?: { phase?: 'New' | 'InProgress' | 'Processed'; errors?: string[] };
 }
+
+/** What a DownloadRequest reads; the operator reads only these records, never a backup's contents. */
+export type DownloadTargetKind = 'BackupLog' | 'BackupResults' | 'BackupResourceList';
+
+/** Asks Velero for a short-lived URL of one record it stored with a backup. */
+export interface DownloadRequest {
+  apiVersion: 'velero.io/v1';
+  kind: 'DownloadRequest';
+  metadata: ObjectMeta;
+  spec: { target: { kind: DownloadTargetKind; name: string } };
+  status?: { phase?: 'New' | 'Processed'; downloadURL?: string; expiration?: string };
+}

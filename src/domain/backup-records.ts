@@ -1,9 +1,14 @@
 // How a Velero Backup is shown in a ConsistentBackup's status.
-import type { BackupHistoryEntry, BackupTrigger, LastBackupStatus } from '../api/consistent-backup.ts';
+import type {
+  BackupEvidence,
+  BackupHistoryEntry,
+  BackupTrigger,
+  LastBackupStatus,
+} from '../api/consistent-backup.ts';
 import { LABEL_TRIGGER, RUN_TOKEN_ANNOTATION, VELERO_SCHEDULE_NAME_LABEL } from '../api/constants.ts';
 import type { VeleroBackup } from '../api/velero.ts';
 import { isHeadingForPartialFailure, phaseStage } from './backup-phase.ts';
-import type { Grade, GradingContext } from './grading.ts';
+import type { Grade } from './grading.ts';
 import { formatTime, toMillis } from './time.ts';
 
 export const MAX_HISTORY = 10;
@@ -23,6 +28,8 @@ function timestamp(value: string | undefined): string | undefined {
 /** What the backup is doing, for one that has no grade yet. */
 function progressMessage(phase: string | undefined): string {
   switch (phaseStage(phase)) {
+    case 'finished':
+      return `${phase}; reading Velero's log, results and resource list of it to grade its hooks`;
     case 'queued':
       return 'waiting for Velero to start it';
     case 'running':
@@ -39,7 +46,7 @@ function progressMessage(phase: string | undefined): string {
 export function lastBackupStatus(
   backup: VeleroBackup,
   grade: Grade | undefined,
-  expectation: GradingContext = {},
+  evidence?: BackupEvidence,
 ): LastBackupStatus {
   const status = backup.status ?? {};
   const trigger = triggerOf(backup);
@@ -53,9 +60,7 @@ export function lastBackupStatus(
     ...(completed && { completionTimestamp: completed }),
     hooksAttempted: status.hookStatus?.hooksAttempted ?? 0,
     hooksFailed: status.hookStatus?.hooksFailed ?? 0,
-    ...(expectation.expectedHookExecutions !== undefined && {
-      expectedHookExecutions: expectation.expectedHookExecutions,
-    }),
+    ...(evidence && { evidence }),
     errors: status.errors ?? 0,
     warnings: status.warnings ?? 0,
     ...(grade && { consistency: grade.consistency }),
@@ -63,11 +68,11 @@ export function lastBackupStatus(
   };
 }
 
-/** The backup as history keeps it, with what preflight expected of its hooks (needed to grade it later). */
+/** The backup as history keeps it, with Velero's records of it (read once, graded from again). */
 export function historyEntry(
   backup: VeleroBackup,
   grade: Grade | undefined,
-  expectation: GradingContext = {},
+  evidence?: BackupEvidence,
 ): BackupHistoryEntry {
   const last = lastBackupStatus(backup, grade);
   const created = toMillis(backup.metadata.creationTimestamp);
@@ -79,13 +84,7 @@ export function historyEntry(
     ...(last.startTimestamp && { startTimestamp: last.startTimestamp }),
     ...(last.completionTimestamp && { completionTimestamp: last.completionTimestamp }),
     ...(last.consistency && { consistency: last.consistency }),
-    ...(expectation.expectedHookExecutions !== undefined && {
-      expectedHookExecutions: expectation.expectedHookExecutions,
-    }),
-    ...(expectation.expectedHookTargets && { expectedHookTargets: expectation.expectedHookTargets }),
-    ...(expectation.hooksWithoutTarget?.length && {
-      hooksWithoutTarget: [...expectation.hooksWithoutTarget],
-    }),
+    ...(evidence && { evidence }),
   };
 }
 

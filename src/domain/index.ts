@@ -8,14 +8,14 @@ export { validateConsistentBackup, type ValidatedConsistentBackup, type Validati
 export { veleroNames, MAX_SCHEDULE_NAME_LENGTH, type OwnerIdentity, type VeleroNames } from './names.ts';
 export { ownerLabels, ownerOf, isOwnedBy, MANAGED_OBJECTS_SELECTOR } from './owner-labels.ts';
 export { pendingRunToken, runNowToken } from './run-now.ts';
-export { gradeBackup, declaresHooks, type Grade, type GradingContext } from './grading.ts';
+export { gradeBackup, declaresHooks, needsEvidence, type Grade } from './grading.ts';
+export { summarizeEvidence, type VeleroRecords } from './evidence/backup-evidence.ts';
 export { phaseStage, type PhaseStage } from './backup-phase.ts';
 export { setCondition, removeCondition, findCondition, type ConditionInput } from './conditions.ts';
 export { hookActions, type HookActions } from './hook-actions.ts';
 export { summarizePod, type PodFields, type PodSummary } from './pod-summary.ts';
 export {
   preflightHooks,
-  describeExpectedExecutions,
   HOOK_PROBLEM_REASONS,
   type HookPreflight,
   type HookProblem,

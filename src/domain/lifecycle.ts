@@ -120,6 +120,14 @@ function singleBackupReady(inputs: LifecycleInputs): ConditionInput {
       };
     case 'running':
       return { type, status: 'False', reason: 'BackupInProgress', message: `${what} is in progress` };
+    case 'finished':
+      // Graded only from Velero's records of it: not read yet, or unreadable so far (Unverified).
+      return {
+        type,
+        status: 'Unknown',
+        reason: last.consistency === 'Unverified' ? 'BackupUnverified' : 'VerifyingBackup',
+        message: `${what}: ${last.message ?? last.phase}`,
+      };
     case 'deleting':
       return {
         type,

@@ -1,6 +1,7 @@
 // What preflight needs to know about a pod, and no more: the operator watches pods of every namespace that
 // has ConsistentBackups, so it keeps this summary instead of whole Pod objects.
 import {
+  VELERO_EXCLUDE_FROM_BACKUP_LABEL,
   VELERO_LEGACY_HOOK_COMMAND_ANNOTATION,
   VELERO_POST_HOOK_COMMAND_ANNOTATION,
   VELERO_PRE_HOOK_COMMAND_ANNOTATION,
@@ -14,6 +15,8 @@ export interface PodSummary {
   readonly phase: string;
   /** Names of spec.containers (not init or ephemeral containers: Velero execs only into these). */
   readonly containers: readonly string[];
+  /** Labelled velero.io/exclude-from-backup=true: Velero leaves the pod out, so runs no hook in it. */
+  readonly excludedFromBackup: boolean;
   /** Whether Velero hook annotations replace every spec hook of that phase in this pod. */
   readonly hookAnnotations: { readonly pre: boolean; readonly post: boolean };
 }
@@ -41,6 +44,7 @@ export function summarizePod(pod: PodFields): PodSummary {
     namespace: pod.metadata?.namespace ?? '',
     name: pod.metadata?.name ?? '',
     labels: { ...pod.metadata?.labels },
+    excludedFromBackup: pod.metadata?.labels?.[VELERO_EXCLUDE_FROM_BACKUP_LABEL] === 'true',
     phase: pod.status?.phase ?? '',
     containers: (pod.spec?.containers ?? []).map((c) => c.name),
     hookAnnotations: {

@@ -1,15 +1,12 @@
 // Preflight: where each hook will run, judged from the pods of the ConsistentBackup's own namespace the way
 // Velero will judge them, and how many hook executions Velero should therefore report for a backup.
 import type { ConsistentBackup, Hook } from '../api/consistent-backup.ts';
+import { VELERO_EXCLUDE_FROM_BACKUP_LABEL } from '../api/constants.ts';
 import { backupSelectorKeeps, podsLeftOutBy } from './backup-scope.ts';
-import { nameList, truncated } from './bounded-lists.ts';
 import { hookActions } from './hook-actions.ts';
 import { matchesSelector } from './label-selector.ts';
 import type { PodSummary } from './pod-summary.ts';
 import { describeProblems } from './problems.ts';
-
-/** Longest description of the expected executions kept with a backup (the CRD allows a little more). */
-export const MAX_EXPECTATION_LENGTH = 2000;
 
 /** Why a hook may not run as declared; also the HooksReady reasons, most serious first. */
 export const HOOK_PROBLEM_REASONS = [
@@ -73,6 +70,14 @@ function judgePod(
   counts: ActionCounts,
   pod: PodSummary,
 ): { problem: HookProblem } | { phases: Phase[]; overridden: Phase[] } {
+  if (pod.excludedFromBackup) {
+    return {
+      problem: {
+        reason: 'PodsExcludedFromBackup',
+        message: `pod ${pod.name} is labelled ${VELERO_EXCLUDE_FROM_BACKUP_LABEL}=true, and Velero runs hooks only in pods it backs up`,
+      },
+    };
+  }
   if (!backupSelectorKeeps(cr, pod.labels)) {
     return {
       problem: {
@@ -168,6 +173,7 @@ export function preflightHooks(cr: ConsistentBackup, pods: readonly PodSummary[]
       : own.filter(
           (pod) =>
             pod.phase === 'Running' &&
+            !pod.excludedFromBackup &&
             backupSelectorKeeps(cr, pod.labels) &&
             PHASES.some((phase) => pod.hookAnnotations[phase]),
         );
@@ -182,28 +188,4 @@ export function preflightHooks(cr: ConsistentBackup, pods: readonly PodSummary[]
     expectedExecutions: hooks.reduce((sum, h) => sum + h.expectedExecutions, annotationExecutions),
     hooksWithoutTarget: hooks.filter((h) => h.targetPods.length === 0).map((h) => h.name),
   };
-}
-
-function executions(count: number): string {
-  return `${count} execution${count === 1 ? '' : 's'}`;
-}
-
-function onPods(pods: readonly string[]): string {
-  return pods.length === 0 ? 'on no pod' : `on pod${pods.length === 1 ? '' : 's'} ${nameList(pods)}`;
-}
-
-/**
- * What preflight expects Velero to run, for the message of a backup that fell short, e.g. "hook db expected
- * 2 executions on pods db-0, db-1". Bounded: it is kept in status with each backup.
- */
-export function describeExpectedExecutions(preflight: Preflight): string {
-  const parts = preflight.hooks.map(
-    (h) => `hook ${h.name} expected ${executions(h.expectedExecutions)} ${onPods(h.targetPods)}`,
-  );
-  if (preflight.annotationExecutions > 0) {
-    parts.push(
-      `pod annotation hooks expected ${executions(preflight.annotationExecutions)} ${onPods(preflight.annotatedPods)}`,
-    );
-  }
-  return truncated(parts.join('; '), MAX_EXPECTATION_LENGTH);
 }

@@ -1,6 +1,7 @@
 // Velero objects -> ConsistentBackup status. Recomputed from scratch on every reconcile: equal inputs give an
 // equal status (conditions keep their transition times), so the reconciler writes only on real change.
 import type {
+  BackupEvidence,
   BackupHistoryEntry,
   Condition,
   ConsistentBackup,
@@ -9,12 +10,11 @@ import type {
 } from '../api/consistent-backup.ts';
 import { RUN_TOKEN_ANNOTATION } from '../api/constants.ts';
 import type { BackupStorageLocation, VeleroBackup, VeleroSchedule } from '../api/velero.ts';
-import { phaseStage } from './backup-phase.ts';
-import { historyEntry, lastBackupStatus, mergeHistory, triggerOf } from './backup-records.ts';
+import { historyEntry, lastBackupStatus, MAX_HISTORY, mergeHistory, triggerOf } from './backup-records.ts';
 import { findCondition, removeCondition, setCondition, type ConditionInput } from './conditions.ts';
 import type { OperatorConfig } from './config.ts';
 import { parseDuration } from './duration.ts';
-import { declaresHooks, gradeBackup, type Grade, type GradingContext } from './grading.ts';
+import { gradeBackup, needsEvidence, type Grade } from './grading.ts';
 import { hookCommandsCondition } from './hook-commands.ts';
 import { hookStatuses, hooksReadyCondition } from './hooks-ready.ts';
 import { lifecyclePhase, readyCondition, type VeleroUnavailable } from './lifecycle.ts';
@@ -22,7 +22,7 @@ import { missingHookTargets, skipsBackups } from './missing-hook-targets.ts';
 import { veleroNames } from './names.ts';
 import { isOwnedBy } from './owner-labels.ts';
 import type { PodSummary } from './pod-summary.ts';
-import { describeExpectedExecutions, preflightHooks, type Preflight } from './preflight.ts';
+import { preflightHooks } from './preflight.ts';
 import { evaluateRpo, rpoAchievability, type RecoveryPoint } from './rpo.ts';
 import { mergeProcessedTokens, runNowToken } from './run-now.ts';
 import { nextRunTime } from './schedule.ts';
@@ -44,9 +44,14 @@ export interface StatusInputs {
   readonly storageLocations?: readonly BackupStorageLocation[];
   /**
    * Pods of the ConsistentBackup's namespace (others are ignored); when omitted, status.hooks and HooksReady
-   * stay as they were, nothing is held back for missing hook targets and new backups get no expectation.
+   * stay as they were and nothing is held back for missing hook targets.
    */
   readonly pods?: readonly PodSummary[];
+  /**
+   * Velero's records of finished backups, by backup name, newly read by the reconciler (status keeps them in
+   * history once written, so each backup's are read once).
+   */
+  readonly evidence?: ReadonlyMap<string, BackupEvidence>;
   readonly now: Date | number;
   /** Why Velero cannot be used at all right now (its CRDs missing); Ready says so. */
   readonly veleroUnavailable?: VeleroUnavailable;
@@ -56,6 +61,11 @@ export interface ComputedStatus {
   readonly status: ConsistentBackupStatus;
   /** When the status changes by the clock alone (RPO deadline, next run); undefined: only on events. */
   readonly requeueAfterMs?: number;
+  /**
+   * Finished backups (of the newest MAX_HISTORY) whose grade waits for Velero's records of them: not read yet,
+   * or the last read failed (graded Unverified meanwhile).
+   */
+  readonly evidenceWanted: readonly VeleroBackup[];
 }
 
 /**
@@ -66,52 +76,26 @@ export const MAX_REQUEUE_MS = 12 * 3_600_000;
 
 interface GradedBackup {
   readonly backup: VeleroBackup;
-  readonly expectation: GradingContext;
+  readonly evidence: BackupEvidence | undefined;
   readonly grade: Grade | undefined;
   readonly createdMs: number;
-}
-
-/**
- * What a backup's hooks are expected to do: remembered in history from when the backup was first seen
- * unfinished, or taken from preflight now if this is that moment. A backup first seen finished, or while
- * pods are not known, has none (it is graded on Velero's counts alone).
- */
-function hookExpectation(
-  backup: VeleroBackup,
-  remembered: BackupHistoryEntry | undefined,
-  preflight: Preflight | undefined,
-): GradingContext {
-  if (remembered?.expectedHookExecutions !== undefined) {
-    const { expectedHookExecutions, expectedHookTargets, hooksWithoutTarget } = remembered;
-    return {
-      expectedHookExecutions,
-      ...(expectedHookTargets !== undefined && { expectedHookTargets }),
-      ...(hooksWithoutTarget !== undefined && { hooksWithoutTarget }),
-    };
-  }
-  const stage = phaseStage(backup.status?.phase);
-  if (!preflight || !declaresHooks(backup) || (stage !== 'queued' && stage !== 'running')) return {};
-  return {
-    expectedHookExecutions: preflight.expectedExecutions,
-    expectedHookTargets: describeExpectedExecutions(preflight),
-    hooksWithoutTarget: preflight.hooksWithoutTarget,
-  };
 }
 
 function byCreation(
   backups: readonly VeleroBackup[],
   history: readonly BackupHistoryEntry[],
-  preflight: Preflight | undefined,
+  fresh: ReadonlyMap<string, BackupEvidence> | undefined,
   nowMs: number,
 ): GradedBackup[] {
-  const remembered = new Map(history.map((e) => [e.name, e]));
+  const remembered = new Map(history.map((e) => [e.name, e.evidence]));
   return backups
     .map((backup) => {
-      const expectation = hookExpectation(backup, remembered.get(backup.metadata.name ?? ''), preflight);
+      const name = backup.metadata.name ?? '';
+      const evidence = needsEvidence(backup) ? (fresh?.get(name) ?? remembered.get(name)) : undefined;
       return {
         backup,
-        expectation,
-        grade: gradeBackup(backup, expectation),
+        evidence,
+        grade: gradeBackup(backup, evidence),
         // No creation time: created by this very reconcile and not read back yet, so the newest.
         createdMs: toMillis(backup.metadata.creationTimestamp) ?? nowMs,
       };
@@ -126,14 +110,20 @@ function byCreation(
 /** The newest backup graded consistent: its start is the recovery point. */
 function recoveryPoint(
   graded: readonly GradedBackup[],
+  previous: RecoveryPointBackup | undefined,
 ): (RecoveryPoint & { consistency: RecoveryPointBackup['consistency'] }) | undefined {
   let best: (RecoveryPoint & { consistency: RecoveryPointBackup['consistency'] }) | undefined;
   for (const { backup, grade, createdMs } of graded) {
-    if (grade?.consistency !== 'AppConsistent' && grade?.consistency !== 'CrashConsistent') continue;
+    // A backup older than history (its records no longer kept) stays the recovery point it was graded to be.
+    const consistency =
+      grade?.consistency ??
+      (previous && previous.name === backup.metadata.name && backup.status?.phase === 'Completed'
+        ? previous.consistency
+        : undefined);
+    if (consistency !== 'AppConsistent' && consistency !== 'CrashConsistent') continue;
     // A Completed backup always has a start; its creation is an earlier, so safe, stand-in.
     const atMs = toMillis(backup.status?.startTimestamp) ?? createdMs;
-    if (!best || atMs > best.atMs)
-      best = { backupName: backup.metadata.name ?? '', atMs, consistency: grade.consistency };
+    if (!best || atMs > best.atMs) best = { backupName: backup.metadata.name ?? '', atMs, consistency };
   }
   return best;
 }
@@ -147,7 +137,7 @@ function lastConsistentCondition(
     const { consistency, reason, message } = finished.grade;
     return {
       type: 'LastBackupConsistent',
-      status: consistency === 'Inconsistent' ? 'False' : 'True',
+      status: consistency === 'Inconsistent' ? 'False' : consistency === 'Unverified' ? 'Unknown' : 'True',
       reason,
       message: `backup ${finished.backup.metadata.name}: ${message}`,
     };
@@ -187,14 +177,14 @@ export function computeStatus(inputs: StatusInputs): ComputedStatus {
   const graded = byCreation(
     inputs.backups.filter((b) => owner.uid !== '' && isOwnedBy(b, owner)),
     previous.history ?? [],
-    preflight,
+    inputs.evidence,
     nowMs,
   );
   const newest = graded.at(-1);
   const lastBackup = newest
-    ? lastBackupStatus(newest.backup, newest.grade, newest.expectation)
+    ? lastBackupStatus(newest.backup, newest.grade, newest.evidence)
     : previous.lastBackup;
-  const point = recoveryPoint(graded);
+  const point = recoveryPoint(graded, previous.lastConsistentBackup);
   const names = veleroNames(owner);
   const scheduled = cr.spec.schedule !== undefined;
   const suspended = cr.spec.suspend ?? false;
@@ -268,8 +258,14 @@ export function computeStatus(inputs: StatusInputs): ComputedStatus {
     previous.backupName ?? graded.find((g) => triggerOf(g.backup) === 'one-shot')?.backup.metadata.name;
   const history = mergeHistory(
     previous.history ?? [],
-    graded.map((g) => historyEntry(g.backup, g.grade, g.expectation)),
+    graded.map((g) => historyEntry(g.backup, g.grade, g.evidence)),
   );
+  const evidenceWanted = graded
+    .slice(-MAX_HISTORY)
+    .filter(
+      (g) => (g.evidence === undefined || g.evidence.unavailable !== undefined) && needsEvidence(g.backup),
+    )
+    .map((g) => g.backup);
 
   const status: ConsistentBackupStatus = {
     ...(generation !== undefined && { observedGeneration: generation }),
@@ -297,5 +293,9 @@ export function computeStatus(inputs: StatusInputs): ComputedStatus {
   const wakeups = [rpo?.status.met ? rpo.deadlineMs : undefined, nextRunMs]
     .filter((t): t is number => t !== undefined && t > nowMs)
     .map((t) => Math.min(t - nowMs, MAX_REQUEUE_MS));
-  return { status, ...(wakeups.length > 0 && { requeueAfterMs: Math.min(...wakeups) }) };
+  return {
+    status,
+    ...(wakeups.length > 0 && { requeueAfterMs: Math.min(...wakeups) }),
+    evidenceWanted,
+  };
 }

@@ -19,6 +19,7 @@ import type { PodCache } from './pod-cache.ts';
 import type { VeleroCache } from './velero-cache.ts';
 import { deleteRequestFor } from './delete-requests.ts';
 import type { Writes } from './velero-writes.ts';
+import type { VeleroRecordsReader } from './velero-records.ts';
 
 const CACHE_SYNC_RETRY_MS = 500;
 /** As often as the informers retry a missing resource. */
@@ -31,6 +32,8 @@ export interface ReconcilerDeps {
   /** Pods of the ConsistentBackups' namespaces, for hook preflight. */
   pods: PodCache;
   writes: Writes;
+  /** Velero's records of finished backups, the evidence grades follow from. */
+  records: VeleroRecordsReader;
   events: EventRecorder;
   logger: Logger;
   now?: () => number;
@@ -98,7 +101,7 @@ export class ConsistentBackupReconciler implements Reconciler {
     }
 
     const cache = this.deps.velero.namespaces.get(veleroNamespace);
-    const computed = computeStatus({
+    const inputs = {
       cr,
       config: this.deps.config,
       pods,
@@ -109,7 +112,14 @@ export class ConsistentBackupReconciler implements Reconciler {
       ...(cache && !unavailable && { storageLocations: cache.storageLocations.list() }),
       ...(unavailable && { veleroUnavailable: unavailable }),
       now: this.now(),
-    });
+    };
+    let computed = computeStatus(inputs);
+    let retryRecordsMs: number | undefined;
+    if (computed.evidenceWanted.length > 0 && !unavailable) {
+      const read = await this.deps.records.read(computed.evidenceWanted);
+      retryRecordsMs = read.retryAfterMs;
+      computed = computeStatus({ ...inputs, evidence: read.evidence });
+    }
     const { status } = computed;
     if (await this.deps.writes.patchStatus(cr, status)) {
       this.deps.logger.info('status updated', {
@@ -124,7 +134,8 @@ export class ConsistentBackupReconciler implements Reconciler {
       // may have filled, without an ever longer wait once Velero is installed.
       return { requeueAfterMs: VELERO_RECHECK_MS };
     }
-    return computed.requeueAfterMs === undefined ? {} : { requeueAfterMs: computed.requeueAfterMs };
+    const wakeups = [computed.requeueAfterMs, retryRecordsMs].filter((t) => t !== undefined);
+    return wakeups.length === 0 ? {} : { requeueAfterMs: Math.min(...wakeups) };
   }
 
   private async convergeSchedule(

@@ -14,6 +14,7 @@ import { ConsistentBackupReconciler } from './consistent-backup-reconciler.ts';
 import { PodCache } from './pod-cache.ts';
 import { VeleroCache } from './velero-cache.ts';
 import { Writes } from './velero-writes.ts';
+import { VeleroRecordsReader } from './velero-records.ts';
 
 export interface ControllerSetup {
   config: OperatorConfig;
@@ -30,12 +31,14 @@ export function addConsistentBackupController(manager: Manager, setup: Controlle
     ...(config.allowedVeleroNamespaces ?? []),
   ]);
   const pods = new PodCache(manager);
+  const rest = new KubeRest(manager.kubeConfig);
   const reconciler = new ConsistentBackupReconciler({
     config,
     consistentBackups,
     velero,
     pods,
-    writes: new Writes(new KubeRest(manager.kubeConfig)),
+    writes: new Writes(rest),
+    records: new VeleroRecordsReader(rest, manager.logger),
     events: manager.eventRecorder(`${API_VERSION.split('/')[0]}/${MANAGER_NAME}`),
     logger: manager.logger,
   });

@@ -75,24 +75,35 @@ export class Writes {
   async patchStatus(cr: ConsistentBackup, status: ConsistentBackupStatus): Promise<boolean> {
     const patch = mergePatch(cr.status ?? {}, status);
     if (patch === undefined) return false;
-    await this.rest.request('PATCH', `${crPath(cr)}/status`, {
-      body: { status: patch },
-      contentType: 'application/merge-patch+json',
-      query: { fieldManager: FIELD_MANAGER },
-    });
+    try {
+      await this.rest.request('PATCH', `${crPath(cr)}/status`, {
+        body: { status: patch },
+        contentType: 'application/merge-patch+json',
+        query: { fieldManager: FIELD_MANAGER },
+      });
+    } catch (err) {
+      // Deleted since the cache was read: there is no status left to describe.
+      if (isNotFound(err)) return false;
+      throw err;
+    }
     return true;
   }
 
   /**
    * Sets the finalizer list, guarded by the resourceVersion it was computed from: a concurrent change (another
-   * controller's finalizer) makes this fail with a conflict and the reconcile retries on fresh data.
+   * controller's finalizer) makes this fail with a conflict and the reconcile retries on fresh data. An object
+   * already gone needs no finalizer: a reconcile queued before its deletion finished is not an error.
    */
   async setFinalizers(cr: ConsistentBackup, finalizers: string[]): Promise<void> {
-    await this.rest.request('PATCH', crPath(cr), {
-      body: { metadata: { finalizers, resourceVersion: cr.metadata?.resourceVersion } },
-      contentType: 'application/merge-patch+json',
-      query: { fieldManager: FIELD_MANAGER },
-    });
+    try {
+      await this.rest.request('PATCH', crPath(cr), {
+        body: { metadata: { finalizers, resourceVersion: cr.metadata?.resourceVersion } },
+        contentType: 'application/merge-patch+json',
+        query: { fieldManager: FIELD_MANAGER },
+      });
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
   }
 }
 

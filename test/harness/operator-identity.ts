@@ -13,7 +13,7 @@ import type { ControlPlane } from './control-plane.ts';
 const deployDir = fileURLToPath(new URL('../../deploy/', import.meta.url));
 
 /** Server-side applies the YAML documents of deploy/<file>, as `kubectl apply --server-side` would. */
-export async function applyDeployFile(cp: ControlPlane, file: string): Promise<void> {
+export async function applyDeployFile(cp: Pick<ControlPlane, 'kubeConfig'>, file: string): Promise<void> {
   const objects = KubernetesObjectApi.makeApiClient(cp.kubeConfig);
   const docs = parseAllDocuments(await readFile(join(deployDir, file), 'utf8'));
   for (const doc of docs) {
@@ -28,7 +28,9 @@ export async function applyDeployFile(cp: ControlPlane, file: string): Promise<v
  * kubeconfig that authenticates as that service account (a bound token): tests run the operator with the
  * permissions it would have in production, never as cluster-admin.
  */
-export async function operatorKubeconfig(cp: ControlPlane): Promise<string> {
+export async function operatorKubeconfig(
+  cp: Pick<ControlPlane, 'kubeConfig' | 'dir' | 'server'>,
+): Promise<string> {
   for (const file of ['namespace.yaml', 'service-account.yaml', 'rbac.yaml']) await applyDeployFile(cp, file);
   const core = cp.kubeConfig.makeApiClient(CoreV1Api);
   const token = await core.createNamespacedServiceAccountToken({

@@ -29,9 +29,9 @@ export type ConsistentBackupPhase =
  */
 export type BackupTrigger = 'schedule' | 'one-shot' | 'run-now';
 /**
- * Grade once finished. AppConsistent: Completed and its hooks ran without failure, in every pod they were expected to run in. CrashConsistent: Completed without hooks declared. Inconsistent: anything else.
+ * Grade once finished and Velero's records of it are read. AppConsistent: Completed, and every declared hook ran in the backup, every action in every pod it reached, none failed. CrashConsistent: Completed without hooks declared. Unverified: Completed, but Velero's records could not be read or do not account for its counts (never a recovery point). Inconsistent: anything else.
  */
-export type Consistency = 'AppConsistent' | 'CrashConsistent' | 'Inconsistent';
+export type Consistency = 'AppConsistent' | 'CrashConsistent' | 'Inconsistent' | 'Unverified';
 
 /**
  * ConsistentBackup declares application-consistent backups of the resources of its own namespace, taken by Velero: one Backup (no schedule) or a Velero Schedule (cron), with exec hooks that quiesce applications before their volumes are captured and resume them after, and a recovery point objective (RPO) checked in status. The annotation consistentbackup.io/run-now=<token> requests one extra backup now; each distinct token runs once (tokens: 1-63 letters, digits, '-', '_' or '.').
@@ -341,10 +341,7 @@ export interface LastBackupStatus {
    * Hook executions that failed.
    */
   hooksFailed?: number;
-  /**
-   * Hook executions preflight expected when the backup was first seen unfinished (see history[].expectedHookExecutions).
-   */
-  expectedHookExecutions?: number;
+  evidence?: BackupEvidence;
   /**
    * Errors Velero counted.
    */
@@ -358,6 +355,59 @@ export interface LastBackupStatus {
    * Why it got its grade, or what it is waiting for.
    */
   message?: string;
+}
+/**
+ * What Velero's own records of the finished backup show: its log, its results and its resource list, read once through DownloadRequests. The grade follows from these and from Velero's status, never from whether the operator watched the backup run. Unset while not read.
+ */
+export interface BackupEvidence {
+  /**
+   * Why Velero's records could not be read; the backup is graded Unverified meanwhile.
+   */
+  unavailable?: string;
+  /**
+   * Per hook of the backup (and "<from-annotation>" for pods' own annotation hooks): the executions Velero's log shows.
+   *
+   * @maxItems 33
+   */
+  hooks?: HookEvidence[];
+  /**
+   * Failed hook executions the log does not tie to a hook.
+   */
+  unattributedFailures?: number;
+  /**
+   * Pods of this namespace in the backup's resource list.
+   */
+  podsBackedUp?: number;
+  /**
+   * Pods named in Velero's hook errors and missing from the backup's resource list: a failed pre hook with onError Fail (or a missing container) left them out of the backup.
+   *
+   * @maxItems 20
+   */
+  podsLeftOut?: string[];
+  /**
+   * Machine-readable lines the hooks printed (presets print "cbo.<event> key=value ...": PostgreSQL's checkpoint LSN, MySQL/MariaDB binlog file, position and GTID at the freeze, Redis LASTSAVE), each prefixed with the hook name, in log order. Velero's log does not name the pod. Other output is never kept.
+   *
+   * @maxItems 16
+   */
+  markers?: string[];
+}
+export interface HookEvidence {
+  /**
+   * The hook's name, as Velero logs it.
+   */
+  name?: string;
+  /**
+   * Its declared pre and post actions in each pod it ran in (pods counted from the phase that reached the most): fewer attempted means an action was skipped in some pod.
+   */
+  expected?: number;
+  /**
+   * Executions Velero attempted (a missing container counts, as Velero counts it).
+   */
+  attempted?: number;
+  /**
+   * Failed executions attributed to this hook. Velero's error lines do not name the hook: each is attributed to the execution logged just before it in the same phase.
+   */
+  failed?: number;
 }
 /**
  * The newest existing backup graded AppConsistent or CrashConsistent, the recovery point.
@@ -426,23 +476,13 @@ export interface BackupHistoryEntry {
    */
   completionTimestamp?: string;
   /**
-   * Grade once finished.
+   * Grade once finished (see lastBackup.consistency).
    */
   consistency?: Consistency;
   /**
-   * Hook executions preflight expected when the backup was first seen unfinished: for each hook, its pre and post actions in each pod it targets, plus the pods' own annotation hooks. The backup is graded Inconsistent when Velero's hooksAttempted is lower. Unset: the pods were not known then, and no count is expected.
+   * What Velero's own records of the finished backup show: its log, its results and its resource list, read once through DownloadRequests. The grade follows from these and from Velero's status, never from whether the operator watched the backup run. Unset while not read.
    */
-  expectedHookExecutions?: number;
-  /**
-   * Where the hook executions were expected, e.g. "hook db expected 2 executions on pods db-0, db-1", for the grade's message.
-   */
-  expectedHookTargets?: string;
-  /**
-   * Hooks that had no pod to run in when the backup was first seen; the backup is graded Inconsistent.
-   *
-   * @maxItems 32
-   */
-  hooksWithoutTarget?: string[];
+  evidence?: BackupEvidence;
 }
 /**
  * Preflight result of one hook.
