@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { KubeRest } from '../core/kube-rest.ts';
-import { applyObject } from '../local-cluster/apply.ts';
+import { applyNamespace, applyObject } from '../local-cluster/apply.ts';
 import { stepLogger } from '../local-cluster/progress.ts';
 import { startVeleroEnvironment, type VeleroEnvironment } from '../local-cluster/velero-environment.ts';
 
@@ -26,15 +26,7 @@ export async function startPlayground(veleroNamespace: string): Promise<VeleroEn
     const hookDir = join(env.dir, 'demo-database');
     await mkdir(hookDir);
     progress(`starting pod ${DEMO_NAMESPACE}/${DEMO_POD}; its hooks run in ${hookDir}`);
-    await applyObject(
-      rest,
-      { apiVersion: 'v1', plural: 'namespaces' },
-      {
-        apiVersion: 'v1',
-        kind: 'Namespace',
-        metadata: { name: DEMO_NAMESPACE },
-      },
-    );
+    await applyNamespace(rest, DEMO_NAMESPACE);
     await env.execRule(DEMO_NAMESPACE, DEMO_POD, { workDir: hookDir, env: { DEMO_DATABASE: 'playground' } });
     await applyObject(
       rest,

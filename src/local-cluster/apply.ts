@@ -17,3 +17,16 @@ export async function applyObject<O extends { apiVersion: string; kind: string; 
     query: { fieldManager, force: true },
   });
 }
+
+/** Creates the namespace unless it exists. */
+export async function applyNamespace(rest: KubeRest, name: string): Promise<void> {
+  await applyObject(
+    rest,
+    { apiVersion: 'v1', plural: 'namespaces' },
+    {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name },
+    },
+  );
+}

@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { KubeRest } from '../core/kube-rest.ts';
 import { resourcePath } from '../core/kube-rest.ts';
-import { applyObject } from './apply.ts';
+import { applyNamespace, applyObject } from './apply.ts';
 import { ManagedProcess } from './child-process.ts';
 import type { S3Endpoint } from './moto.ts';
 import { freeLoopbackPort } from './ports.ts';
@@ -22,15 +22,7 @@ export async function installStorageLocation(
   name: string,
   s3: S3Endpoint,
 ): Promise<void> {
-  await applyObject(
-    rest,
-    { apiVersion: 'v1', plural: 'namespaces' },
-    {
-      apiVersion: 'v1',
-      kind: 'Namespace',
-      metadata: { name: namespace },
-    },
-  );
+  await applyNamespace(rest, namespace);
   await applyObject(
     rest,
     { apiVersion: 'v1', plural: 'secrets', namespace },

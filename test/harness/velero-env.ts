@@ -1,5 +1,5 @@
 import { KubeRest, resourcePath } from '../../src/core/kube-rest.ts';
-import { applyObject } from '../../src/local-cluster/apply.ts';
+import { applyNamespace } from '../../src/local-cluster/apply.ts';
 import {
   startVeleroEnvironment,
   type ExecRule,
@@ -23,16 +23,11 @@ export interface PodOptions {
   exec?: ExecRule;
 }
 
-const namespaces = { apiVersion: 'v1', plural: 'namespaces' };
 const pods = (namespace: string) => ({ apiVersion: 'v1', plural: 'pods', namespace });
 
 /** Creates the namespace unless it exists. */
 export async function ensureNamespace(env: VeleroEnvironment, name: string): Promise<void> {
-  await applyObject(new KubeRest(env.kubeConfig), namespaces, {
-    apiVersion: 'v1',
-    kind: 'Namespace',
-    metadata: { name },
-  });
+  await applyNamespace(new KubeRest(env.kubeConfig), name);
 }
 
 /**
