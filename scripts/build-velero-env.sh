@@ -80,11 +80,19 @@ build_plugin() {
 build_kwok() {
   local dir
   log "[3/4] kwok $KWOK_VERSION -> $KWOK_DIR (cold: ~2 min)"
-  mkdir -p "$KWOK_DIR.tmp/stages"
+  rm -rf "$KWOK_DIR.tmp"
+  mkdir -p "$KWOK_DIR.tmp/stages" "$KWOK_DIR.tmp/crds"
   GOBIN="$KWOK_DIR.tmp" with_heartbeat kwok go install -trimpath -ldflags "-s -w" sigs.k8s.io/kwok/cmd/kwok@"$KWOK_VERSION"
   dir=$(module_dir "$KWOK_DIR.tmp" sigs.k8s.io/kwok "$KWOK_VERSION")
-  # kwok refuses to start without stages; its defaults live in the module.
-  find "$dir/kustomize/stage" -name '*.yaml' ! -name kustomization.yaml -exec cp {} "$KWOK_DIR.tmp/stages/" \;
+  # kwok refuses to start without stages. Its default set (what `kwokctl` installs) lives in the module beside
+  # chaos stages, alternatives with the same file names and test data, so the files are named one by one.
+  cp "$dir/kustomize/stage/node/fast/node-initialize.yaml" \
+    "$dir/kustomize/stage/node/heartbeat-with-lease/node-heartbeat-with-lease.yaml" \
+    "$dir/kustomize/stage/pod/fast/pod-ready.yaml" \
+    "$dir/kustomize/stage/pod/fast/pod-complete.yaml" \
+    "$dir/kustomize/stage/pod/fast/pod-delete.yaml" "$KWOK_DIR.tmp/stages/"
+  # Per-pod exec rules are namespaced Exec objects (kwok --enable-crds=Exec): only that CRD, no ClusterExec.
+  cp "$dir/kustomize/crd/bases/kwok.x-k8s.io_execs.yaml" "$KWOK_DIR.tmp/crds/"
   chmod -R u+w "$KWOK_DIR.tmp"
   rm -rf "$KWOK_DIR" && mv "$KWOK_DIR.tmp" "$KWOK_DIR"
 }
@@ -100,7 +108,7 @@ build_moto() {
 
 [ -x "$VELERO_DIR/velero" ] || build_velero
 [ -x "$PLUGIN_DIR/velero-plugin-for-aws" ] || build_plugin
-[ -x "$KWOK_DIR/kwok" ] && [ -d "$KWOK_DIR/stages" ] || build_kwok
+[ -x "$KWOK_DIR/kwok" ] && [ -f "$KWOK_DIR/crds/kwok.x-k8s.io_execs.yaml" ] || build_kwok
 [ -f "$MOTO_DIR/.complete" ] || build_moto
 log "ready"
 
@@ -109,4 +117,5 @@ echo "VELERO=$VELERO_DIR/velero"
 echo "VELERO_PLUGIN_DIR=$PLUGIN_DIR"
 echo "KWOK=$KWOK_DIR/kwok"
 echo "KWOK_STAGES=$KWOK_DIR/stages"
+echo "KWOK_CRDS=$KWOK_DIR/crds"
 echo "MOTO_SERVER=$MOTO_DIR/bin/moto_server"

@@ -1,25 +1,14 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import {
-  CoreV1Api,
-  KubeConfig,
-  KubernetesObjectApi,
-  PatchStrategy,
-  type KubernetesObject,
-} from '@kubernetes/client-node';
-import { parseAllDocuments } from 'yaml';
-import { applyCrds, readCrds } from '../local-cluster/crds.ts';
-import { LocalControlPlane } from '../local-cluster/control-plane.ts';
+import { KubeConfig } from '@kubernetes/client-node';
+import type { VeleroEnvironment } from '../local-cluster/velero-environment.ts';
 
 export interface ClusterConnection {
   kubeConfig: KubeConfig;
-  /** Set when this process started its own control plane; stop it on shutdown. */
-  localControlPlane: LocalControlPlane | undefined;
+  /** Set when this process started its own playground (cluster and Velero); stop it on shutdown. */
+  playground: VeleroEnvironment | undefined;
 }
-
-const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
 
 /** True when client-node would find real credentials: a kubeconfig file or an in-cluster service account. */
 export function hasKubeconfig(explicitPath: string | undefined, env: NodeJS.ProcessEnv): boolean {
@@ -34,48 +23,4 @@ export function loadKubeConfig(explicitPath: string | undefined): KubeConfig {
   if (explicitPath) kc.loadFromFile(explicitPath);
   else kc.loadFromDefault();
   return kc;
-}
-
-/**
- * A playground for `npm start` on a machine with no cluster: a local control plane with the CRDs
- * (ours and, where ../shared has them, Velero's), the Velero namespace and the example ConsistentBackup.
- */
-export async function startLocalPlayground(
-  veleroNamespace: string,
-  log: (msg: string) => void,
-): Promise<ClusterConnection> {
-  log(
-    'no kubeconfig found: starting a local control plane (the first run builds it from Go sources, a few minutes)',
-  );
-  const plane = await LocalControlPlane.start({ controllerManager: true });
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromFile(plane.kubeconfigPath);
-  const veleroCrds = join(projectRoot, '..', 'shared', 'velero', 'crds');
-  const crds = [...(await readCrds(join(projectRoot, 'crds')))];
-  if (existsSync(veleroCrds)) crds.push(...(await readCrds(veleroCrds)));
-  else log(`Velero CRDs not found at ${veleroCrds}: the operator will report that Velero is not installed`);
-  await applyCrds(kubeConfig, crds, 'consistent-backup-playground');
-  const core = kubeConfig.makeApiClient(CoreV1Api);
-  await core.createNamespace({ body: { metadata: { name: veleroNamespace } } });
-  await core.createNamespace({ body: { metadata: { name: 'demo' } } });
-  const objects = KubernetesObjectApi.makeApiClient(kubeConfig);
-  const example = parseAllDocuments(
-    readFileSync(join(projectRoot, 'examples', 'scheduled-postgresql.yaml'), 'utf8'),
-  );
-  for (const doc of example) {
-    const obj = doc.toJS() as KubernetesObject;
-    obj.metadata = { ...obj.metadata, namespace: 'demo' };
-    await objects.patch(
-      obj,
-      undefined,
-      undefined,
-      'consistent-backup-playground',
-      true,
-      PatchStrategy.ServerSideApply,
-    );
-  }
-  log(
-    `local control plane ready; in another terminal:\n  export KUBECONFIG=${plane.kubeconfigPath}\n  kubectl get consistentbackups -A -w`,
-  );
-  return { kubeConfig, localControlPlane: plane };
 }

@@ -39,7 +39,7 @@ const flags = {
   local: {
     env: 'CBO_LOCAL',
     type: 'boolean',
-    help: 'start a local control plane instead of using a kubeconfig',
+    help: 'start the local playground (control plane and a real Velero) instead of using a kubeconfig',
   },
   'velero-namespace': {
     env: 'CBO_VELERO_NAMESPACE',

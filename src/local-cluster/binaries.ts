@@ -16,6 +16,8 @@ export interface VeleroBinaries {
   kwok: string;
   /** kwok's default stages (node and pod lifecycles). */
   kwokStages: string;
+  /** kwok's Exec CRD: per-pod exec rules, read by kwok at run time. */
+  kwokCrds: string;
   motoServer: string;
 }
 
@@ -69,6 +71,7 @@ export async function ensureVeleroBinaries(): Promise<VeleroBinaries> {
     'VELERO_PLUGIN_DIR',
     'KWOK',
     'KWOK_STAGES',
+    'KWOK_CRDS',
     'MOTO_SERVER',
   ]);
   return {
@@ -76,6 +79,7 @@ export async function ensureVeleroBinaries(): Promise<VeleroBinaries> {
     pluginDir: paths.VELERO_PLUGIN_DIR,
     kwok: paths.KWOK,
     kwokStages: paths.KWOK_STAGES,
+    kwokCrds: paths.KWOK_CRDS,
     motoServer: paths.MOTO_SERVER,
   };
 }

@@ -85,6 +85,8 @@ export class LocalControlPlane {
     const auditLogPath = join(dir, 'audit.log');
     await writeFile(auditPolicyPath, auditPolicy);
 
+    // Out of the terminal's process group: Ctrl-C reaches only the Node process, which stops them in order.
+    const ownGroup = { processGroup: true };
     const etcdUrl = `http://127.0.0.1:${etcdClientPort}`;
     const peerUrl = `http://127.0.0.1:${etcdPeerPort}`;
     const etcd = new ManagedProcess(
@@ -102,6 +104,7 @@ export class LocalControlPlane {
         '--log-level=warn',
       ],
       join(dir, 'etcd.log'),
+      ownGroup,
     );
     const apiserver = new ManagedProcess(
       'kube-apiserver',
@@ -127,6 +130,7 @@ export class LocalControlPlane {
         `--cert-dir=${join(dir, 'apiserver-certs')}`,
       ],
       join(dir, 'kube-apiserver.log'),
+      ownGroup,
     );
     const controllerManager = withControllerManager
       ? new ManagedProcess(
@@ -142,6 +146,7 @@ export class LocalControlPlane {
             '--use-service-account-credentials=false',
           ],
           join(dir, 'kube-controller-manager.log'),
+          ownGroup,
         )
       : undefined;
 

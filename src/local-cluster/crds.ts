@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 import { KubeRest, resourcePath } from '../core/kube-rest.ts';
+import { applyObject } from './apply.ts';
 
 /** A CRD as raw JSON: client-node's typed model would drop x-kubernetes-* (CEL rules, list types). */
 export interface RawCrd {
@@ -36,13 +37,7 @@ export async function applyCrds(
   timeoutMs = 30_000,
 ): Promise<void> {
   const rest = new KubeRest(kc);
-  for (const crd of crds) {
-    await rest.request('PATCH', resourcePath(crdResource, crd.metadata.name), {
-      body: crd,
-      contentType: 'application/apply-patch+yaml',
-      query: { fieldManager, force: true },
-    });
-  }
+  for (const crd of crds) await applyObject(rest, crdResource, crd, fieldManager);
   const deadline = Date.now() + timeoutMs;
   for (const crd of crds) {
     for (;;) {
