@@ -172,6 +172,8 @@ export function lifecyclePhase(inputs: LifecycleInputs): ConsistentBackupPhase {
     return schedulePhase === 'FailedValidation' ? 'Failed' : 'Pending';
   }
   const consistency = inputs.lastBackup?.consistency;
+  // Finished, its grade waiting for Velero's records of it: still the operator's work in progress.
+  if (consistency === undefined && phaseStage(inputs.lastBackup?.phase) === 'finished') return 'Running';
   if (consistency === 'AppConsistent' || consistency === 'CrashConsistent') return 'Completed';
   if (consistency === 'Inconsistent') return 'Failed';
   return inputs.suspended && !inputs.lastBackup ? 'Suspended' : 'Pending';

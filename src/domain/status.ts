@@ -63,7 +63,7 @@ export interface ComputedStatus {
   readonly requeueAfterMs?: number;
   /**
    * Finished backups (of the newest MAX_HISTORY) whose grade waits for Velero's records of them: not read yet,
-   * or the last read failed (graded Unverified meanwhile).
+   * or a Completed one whose records could not be read so far (graded Unverified meanwhile).
    */
   readonly evidenceWanted: readonly VeleroBackup[];
 }
@@ -260,10 +260,14 @@ export function computeStatus(inputs: StatusInputs): ComputedStatus {
     previous.history ?? [],
     graded.map((g) => historyEntry(g.backup, g.grade, g.evidence)),
   );
+  // Unreadable records are wanted again only where they leave the grade Unverified (the reader backs off).
   const evidenceWanted = graded
     .slice(-MAX_HISTORY)
     .filter(
-      (g) => (g.evidence === undefined || g.evidence.unavailable !== undefined) && needsEvidence(g.backup),
+      (g) =>
+        needsEvidence(g.backup) &&
+        (g.evidence === undefined ||
+          (g.evidence.unavailable !== undefined && g.grade?.consistency === 'Unverified')),
     )
     .map((g) => g.backup);
 

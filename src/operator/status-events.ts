@@ -28,10 +28,10 @@ export function statusEvents(
   const finishedNow =
     last?.consistency !== undefined && (previous?.name !== last.name || previous?.consistency === undefined);
   if (last && finishedNow) {
-    const ok = last.consistency !== 'Inconsistent';
+    const ok = last.consistency === 'AppConsistent' || last.consistency === 'CrashConsistent';
     events.push({
       type: ok ? 'Normal' : 'Warning',
-      reason: ok ? 'BackupSucceeded' : 'BackupInconsistent',
+      reason: ok ? 'BackupSucceeded' : `Backup${last.consistency}`,
       action: 'GradeBackup',
       note: `backup ${last.name} ended ${last.phase}: ${last.consistency}${last.message ? ` (${last.message})` : ''}`,
     });

@@ -1,7 +1,12 @@
 // Builders for the domain's unit tests: a ConsistentBackup as the API server would return it, and Velero
 // Backups as Velero would report them.
-import type { ConsistentBackup, ConsistentBackupSpec, Hook } from '../../src/api/consistent-backup.ts';
-import type { VeleroBackup, VeleroBackupStatus } from '../../src/api/velero.ts';
+import type {
+  BackupEvidence,
+  ConsistentBackup,
+  ConsistentBackupSpec,
+  Hook,
+} from '../../src/api/consistent-backup.ts';
+import type { VeleroBackup, VeleroBackupStatus, VeleroHookResource } from '../../src/api/velero.ts';
 import type { OperatorConfig } from '../../src/domain/config.ts';
 import { ownerLabels } from '../../src/domain/owner-labels.ts';
 import type { PodSummary } from '../../src/domain/pod-summary.ts';
@@ -48,7 +53,18 @@ export function pod(name: string, overrides: Partial<PodSummary> = {}): PodSumma
     labels: { app: 'orders-db' },
     phase: 'Running',
     containers: ['postgres', 'metrics'],
+    excludedFromBackup: false,
     hookAnnotations: { pre: false, post: false },
+    ...overrides,
+  };
+}
+
+/** The hook resource veleroBackup() declares by default: hook db, one pre action in container postgres. */
+export function hookResource(overrides: Partial<VeleroHookResource> = {}): VeleroHookResource {
+  return {
+    name: 'db',
+    includedNamespaces: ['shop'],
+    pre: [{ exec: { container: 'postgres', command: ['true'], onError: 'Fail' } }],
     ...overrides,
   };
 }
@@ -60,7 +76,8 @@ export function veleroBackup(
   status: VeleroBackupStatus,
   opts: {
     created?: string;
-    hooks?: boolean;
+    /** false: no hooks; an array: these hook resources; default: one hookResource(). */
+    hooks?: boolean | VeleroHookResource[];
     labels?: Record<string, string>;
     annotations?: Record<string, string>;
   } = {},
@@ -78,18 +95,26 @@ export function veleroBackup(
     },
     spec: {
       includedNamespaces: [namespace],
-      ...((opts.hooks ?? true) && {
+      ...(opts.hooks !== false && {
         hooks: {
-          resources: [
-            {
-              name: 'db',
-              includedNamespaces: [namespace],
-              pre: [{ exec: { command: ['true'], onError: 'Fail' } }],
-            },
-          ],
+          resources: Array.isArray(opts.hooks)
+            ? opts.hooks
+            : [hookResource({ includedNamespaces: [namespace] })],
         },
       }),
     },
     status,
+  };
+}
+
+/** Velero's records of a backup as summarizeEvidence reports them: per hook [name, expected, attempted, failed]. */
+export function evidence(
+  hooks: readonly (readonly [string, number, number, number?])[],
+  extra: Partial<BackupEvidence> = {},
+): BackupEvidence {
+  return {
+    hooks: hooks.map(([name, expected, attempted, failed = 0]) => ({ name, expected, attempted, failed })),
+    podsBackedUp: 1,
+    ...extra,
   };
 }

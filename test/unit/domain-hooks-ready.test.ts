@@ -11,6 +11,12 @@ const cache = hook({ name: 'cache', selector: { matchLabels: { app: 'redis' } },
 const redis = (name: string, overrides: Partial<PodSummary> = {}) =>
   pod(name, { labels: { app: 'redis' }, containers: ['redis'], ...overrides });
 
+const excludedPod = (name: string) =>
+  pod(name, {
+    labels: { app: 'orders-db', 'velero.io/exclude-from-backup': 'true' },
+    excludedFromBackup: true,
+  });
+
 describe('HooksReady', () => {
   const table: [string, Partial<ConsistentBackupSpec>, PodSummary[], 'True' | 'False', string, RegExp][] = [
     // [case, spec, pods, status, reason, message]
@@ -37,6 +43,22 @@ describe('HooksReady', () => {
       'False',
       'PodsExcludedFromBackup',
       /pod db-0 is left out by spec.labelSelector/,
+    ],
+    [
+      'one of two pods excluded from backups by its label: named, the other still a target',
+      { hooks: [hook()] },
+      [pod('db-0'), excludedPod('db-1')],
+      'False',
+      'PodsExcludedFromBackup',
+      /^hook db: pod db-1 is labelled velero.io\/exclude-from-backup=true, and Velero runs hooks only in pods it backs up$/,
+    ],
+    [
+      'every pod excluded from backups by its label: the hook has no target',
+      { hooks: [hook()] },
+      [excludedPod('db-0')],
+      'False',
+      'PodsExcludedFromBackup',
+      /^hook db has no running pod to run in: backups go ahead without it .*hook db: pod db-0 is labelled velero.io\/exclude-from-backup=true/,
     ],
     [
       'a pod not running',

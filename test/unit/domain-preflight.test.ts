@@ -2,11 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { ConsistentBackupSpec } from '../../src/api/consistent-backup.ts';
 import { summarizePod, type PodFields, type PodSummary } from '../../src/domain/pod-summary.ts';
-import {
-  describeExpectedExecutions,
-  preflightHooks,
-  type HookProblemReason,
-} from '../../src/domain/preflight.ts';
+import { preflightHooks, type HookProblemReason } from '../../src/domain/preflight.ts';
 import { consistentBackup, hook, pod } from './domain-fixtures.ts';
 
 describe('a Pod becomes a PodSummary', () => {
@@ -56,7 +52,21 @@ describe('a Pod becomes a PodSummary', () => {
       },
       { hookAnnotations: { pre: false, post: false } },
     ],
-    ['nothing reported yet', {}, { namespace: '', name: '', labels: {}, phase: '', containers: [] }],
+    [
+      'labelled velero.io/exclude-from-backup=true: Velero leaves it out',
+      { metadata: { labels: { app: 'db', 'velero.io/exclude-from-backup': 'true' } } },
+      { excludedFromBackup: true },
+    ],
+    [
+      'only the value "true" excludes, as in Velero',
+      { metadata: { labels: { 'velero.io/exclude-from-backup': 'yes' } } },
+      { excludedFromBackup: false },
+    ],
+    [
+      'nothing reported yet',
+      {},
+      { namespace: '', name: '', labels: {}, phase: '', containers: [], excludedFromBackup: false },
+    ],
   ];
   for (const [what, fields, expected] of table) {
     test(what, () => {
@@ -67,6 +77,15 @@ describe('a Pod becomes a PodSummary', () => {
     });
   }
 });
+
+/** A pod the default hook() selects, labelled so that Velero leaves it out of every backup. */
+function excluded(name: string, overrides: Partial<PodSummary> = {}): PodSummary {
+  return pod(name, {
+    labels: { app: 'orders-db', 'velero.io/exclude-from-backup': 'true' },
+    excludedFromBackup: true,
+    ...overrides,
+  });
+}
 
 interface ExpectedHook {
   targets: string[];
@@ -188,6 +207,36 @@ describe('preflight: where each hook runs, as Velero will see it', () => {
       { total: 1, withoutTarget: [] },
     ],
     [
+      'a pod labelled velero.io/exclude-from-backup=true runs no hook, its annotations count for nothing',
+      { hooks: [hook()] },
+      [pod('db-0'), excluded('db-1', { hookAnnotations: { pre: true, post: true } })],
+      {
+        db: {
+          targets: ['db-0'],
+          executions: 1,
+          reasons: ['PodsExcludedFromBackup'],
+          messages: [
+            /^pod db-1 is labelled velero.io\/exclude-from-backup=true, and Velero runs hooks only in pods it backs up$/,
+          ],
+        },
+      },
+      { total: 1, withoutTarget: [] },
+    ],
+    [
+      'every pod labelled velero.io/exclude-from-backup=true: the hook has no target',
+      { hooks: [hook()] },
+      [excluded('db-0'), excluded('db-1', { hookAnnotations: { pre: true, post: false } })],
+      {
+        db: {
+          targets: [],
+          executions: 0,
+          reasons: ['PodsExcludedFromBackup', 'PodsExcludedFromBackup'],
+          messages: [/^pod db-0 is labelled velero.io\/exclude-from-backup=true/, /^pod db-1 is labelled/],
+        },
+      },
+      { total: 0, withoutTarget: ['db'] },
+    ],
+    [
       'resources that leave every pod out',
       { includedResources: ['persistentvolumeclaims'], hooks: [hook()] },
       [pod('db-0', { hookAnnotations: { pre: true, post: false } })],
@@ -294,38 +343,5 @@ describe('preflight: where each hook runs, as Velero will see it', () => {
     const text = JSON.stringify(preflightHooks(cr, pods));
     assert.ok(text.includes('db-0'));
     assert.ok(!text.includes('secret-db'), text);
-  });
-});
-
-describe('the expected executions, described for the grade', () => {
-  test('per hook and for annotation hooks', () => {
-    const cr = consistentBackup({
-      hooks: [hook(), hook({ name: 'cache', selector: { matchLabels: { app: 'redis' } } })],
-    });
-    const pods = [
-      pod('db-0'),
-      pod('db-1'),
-      pod('web-0', { labels: {}, hookAnnotations: { pre: true, post: false } }),
-    ];
-    assert.equal(
-      describeExpectedExecutions(preflightHooks(cr, pods)),
-      'hook db expected 2 executions on pods db-0, db-1; hook cache expected 0 executions on no pod; pod annotation hooks expected 1 execution on pod web-0',
-    );
-  });
-
-  test('many pods are named up to a bound', () => {
-    const pods = Array.from({ length: 25 }, (_, i) => pod(`db-${String(i).padStart(2, '0')}`));
-    const text = describeExpectedExecutions(preflightHooks(consistentBackup({ hooks: [hook()] }), pods));
-    assert.match(text, /^hook db expected 25 executions on pods db-00, .*, db-19 and 5 more$/);
-  });
-
-  test('the description stays within what status keeps', () => {
-    const hooks = Array.from({ length: 32 }, (_, i) =>
-      hook({ name: `hook-with-a-rather-long-name-${i}`, selector: { matchLabels: { app: 'orders-db' } } }),
-    );
-    const pods = Array.from({ length: 40 }, (_, i) => pod(`a-pod-with-a-long-generated-name-${i}`));
-    const text = describeExpectedExecutions(preflightHooks(consistentBackup({ hooks }), pods));
-    assert.ok(text.length <= 2000, `${text.length}`);
-    assert.match(text, /\(truncated\)$/);
   });
 });

@@ -1,13 +1,19 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { ConsistentBackup, ConsistentBackupStatus } from '../../src/api/consistent-backup.ts';
+import type {
+  BackupEvidence,
+  ConsistentBackup,
+  ConsistentBackupStatus,
+} from '../../src/api/consistent-backup.ts';
 import type { BackupStorageLocation, VeleroBackup, VeleroSchedule } from '../../src/api/velero.ts';
 import { findCondition } from '../../src/domain/conditions.ts';
 import { computeStatus, MAX_REQUEUE_MS, type StatusInputs } from '../../src/domain/status.ts';
-import { config, consistentBackup, CREATED, hook, veleroBackup } from './domain-fixtures.ts';
+import { config, consistentBackup, CREATED, evidence, hook, veleroBackup } from './domain-fixtures.ts';
 
 const H = 3_600_000;
 const at = (iso: string) => Date.parse(iso);
+/** Velero's records of these backups, read: hook db ran once in each, as its status counts. */
+const read = (...names: string[]) => new Map(names.map((n) => [n, evidence([['db', 1, 1]])]));
 
 function status(inputs: Partial<StatusInputs> & { cr: ConsistentBackup }): {
   status: ConsistentBackupStatus;
@@ -65,7 +71,7 @@ describe('single backup: every Velero phase -> phase, Ready, grade', () => {
         }),
         ...(phase === 'PartiallyFailed' && { hookStatus: { hooksAttempted: 1, hooksFailed: 1 }, errors: 1 }),
       });
-      const s = status({ cr, backups: [backup] }).status;
+      const s = status({ cr, backups: [backup], evidence: read('one') }).status;
       assert.equal(s.phase, crPhase);
       assert.equal(condition(s, 'Ready').status, ready);
       assert.equal(condition(s, 'Ready').reason, reason);
@@ -73,6 +79,39 @@ describe('single backup: every Velero phase -> phase, Ready, grade', () => {
       assert.equal(s.lastBackup?.phase, phase || 'New');
       assert.equal(s.lastBackup?.consistency, consistency);
       assert.ok(s.lastBackup?.message, 'lastBackup explains itself');
+    });
+  }
+
+  const completed = veleroBackup(cr, 'one', {
+    phase: 'Completed',
+    startTimestamp: '2025-06-01T10:00:00Z',
+    hookStatus: { hooksAttempted: 1 },
+  });
+  const waiting: [string, ReadonlyMap<string, BackupEvidence> | undefined, string, string, RegExp][] = [
+    // [case, records, phase, Ready reason, Ready message]
+    [
+      'not read yet',
+      undefined,
+      'Running',
+      'VerifyingBackup',
+      /^backup one: Completed; reading Velero's log, results and resource list/,
+    ],
+    [
+      'unreadable',
+      new Map([['one', { unavailable: 'BackupStorageLocation default is unavailable' }]]),
+      'Pending',
+      'BackupUnverified',
+      /^backup one: Completed, but Velero's records of it could not be read.*default is unavailable$/,
+    ],
+  ];
+  for (const [what, records, phase, reason, message] of waiting) {
+    test(`Completed, records ${what}: ${phase}, not Completed yet, Ready Unknown`, () => {
+      const s = status({ cr, backups: [completed], ...(records && { evidence: records }) }).status;
+      assert.equal(s.phase, phase);
+      assert.equal(condition(s, 'Ready').status, 'Unknown');
+      assert.equal(condition(s, 'Ready').reason, reason);
+      assert.match(condition(s, 'Ready').message, message);
+      assert.equal(s.lastConsistentBackup, undefined);
     });
   }
 
@@ -106,11 +145,12 @@ describe('single backup: every Velero phase -> phase, Ready, grade', () => {
     const backup = veleroBackup(
       cr,
       'one',
-      { phase: 'Completed', startTimestamp: '2025-06-01T10:00:00Z' },
+      { phase: 'Completed', startTimestamp: '2025-06-01T10:00:00Z', hookStatus: { hooksAttempted: 1 } },
       { labels: { 'consistentbackup.io/trigger': 'one-shot' } },
     );
-    const first = status({ cr, backups: [backup] }).status;
+    const first = status({ cr, backups: [backup], evidence: read('one') }).status;
     assert.equal(first.backupName, 'one');
+    assert.equal(first.lastConsistentBackup?.name, 'one');
     const later = status({ cr: { ...cr, status: first }, backups: [] }).status;
     assert.equal(later.backupName, 'one');
     assert.equal(later.lastBackup?.name, 'one');
@@ -171,6 +211,7 @@ describe('scheduled: the Velero Schedule decides Ready', () => {
       config,
       schedule: schedule('Enabled'),
       backups: [running, done],
+      evidence: read('s-20250601020000'),
       now: at('2025-06-02T02:01:00Z'),
     }).status;
     assert.equal(s.phase, 'Running');
@@ -234,6 +275,7 @@ describe('RPO', () => {
       config,
       schedule: schedule('Enabled'),
       backups,
+      evidence: read('b1', 'b2', 'b3'),
       now: at('2025-06-03T03:00:00Z'),
     });
     const s = result.status;
@@ -255,8 +297,9 @@ describe('RPO', () => {
 
   test('RPOMet flips exactly at the deadline', () => {
     const backups = [done('b2', '2025-06-02T02:00:04Z', '2025-06-02T02:10:00Z')];
-    const before = computeStatus({ cr, config, backups, now: at('2025-06-03T03:00:03.999Z') });
-    const atDeadline = computeStatus({ cr, config, backups, now: at('2025-06-03T03:00:04Z') });
+    const evidence = read('b2');
+    const before = computeStatus({ cr, config, backups, evidence, now: at('2025-06-03T03:00:03.999Z') });
+    const atDeadline = computeStatus({ cr, config, backups, evidence, now: at('2025-06-03T03:00:04Z') });
     assert.equal(before.status.rpo?.met, true);
     assert.equal(before.requeueAfterMs, 1);
     assert.equal(atDeadline.status.rpo?.met, false);

@@ -375,11 +375,11 @@ export interface BackupEvidence {
    */
   unattributedFailures?: number;
   /**
-   * Pods of this namespace in the backup's resource list.
+   * Pods of this namespace the backup holds: its resource list, less the pods left out.
    */
   podsBackedUp?: number;
   /**
-   * Pods named in Velero's hook errors and missing from the backup's resource list: a failed pre hook with onError Fail (or a missing container) left them out of the backup.
+   * Pods Velero's results name with "Error running pre hooks for pod": a failed pre hook with onError Fail (or a missing container) left them out of the backup's contents.
    *
    * @maxItems 20
    */

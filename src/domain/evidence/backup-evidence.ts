@@ -42,9 +42,15 @@ function missingContainer(error: string): string | undefined {
   return /no such container: "?([^"\s]+)"?/.exec(error)?.[1];
 }
 
+/**
+ * Per hook, the executions Velero's log shows. Velero counts every action of a pod's phase as attempted, also
+ * those it skips after an action with onError Fail failed (it logs nothing for them): they are counted here
+ * too, so the sums add up to Velero's own hooksAttempted.
+ */
 function tallyHooks(
   events: readonly HookLogEvent[],
-  containers: ReadonlyMap<string, string>,
+  declared: ReadonlyMap<string, Record<HookPhase, number>>,
+  containers: ReadonlyMap<string, { hook: string; failStops: boolean }>,
 ): { tallies: Map<string, Tally>; unattributed: number } {
   const tallies = new Map<string, Tally>();
   const tally = (hook: string) => {
@@ -52,30 +58,46 @@ function tallyHooks(
     if (!t) tallies.set(hook, (t = { attempted: 0, failed: 0, runs: { pre: 0, post: 0 } }));
     return t;
   };
+  const count = (hook: string, phase: HookPhase, n = 1) => {
+    tally(hook).attempted += n;
+    tally(hook).runs[phase] += n;
+  };
+  /** The actions of `hook` in `phase` that follow the `done`-th in one pod, which a Fail skips. */
+  const skippedAfter = (hook: string, phase: HookPhase, done: number) => {
+    const per = declared.get(hook)?.[phase] ?? 0;
+    return per > 0 ? per - (((done - 1) % per) + 1) : 0;
+  };
   let unattributed = 0;
   // With Velero's default single item-block worker, a pod's hook lines are contiguous: an error belongs to
   // the execution logged just before it, if no error answered that one yet. A command that exits non-zero
   // has its stdout and stderr logged before its error, so output does not answer it.
-  let open: { hook: string; phase: HookPhase } | undefined;
+  let open: { hook: string; phase: HookPhase; failStops: boolean; done: number } | undefined;
+  let streak: { hook: string; phase: HookPhase; done: number } | undefined;
   for (const event of events) {
     if (event.kind === 'run') {
-      tally(event.hook).attempted++;
-      tally(event.hook).runs[event.phase]++;
-      open = { hook: event.hook, phase: event.phase };
+      count(event.hook, event.phase);
+      const done = streak?.hook === event.hook && streak.phase === event.phase ? streak.done + 1 : 1;
+      streak = { hook: event.hook, phase: event.phase, done };
+      open = { hook: event.hook, phase: event.phase, failStops: event.failStops, done };
     } else if (event.kind === 'error') {
       const container = missingContainer(event.error);
-      const hook =
-        container === undefined
-          ? open?.hook
-          : event.source === 'annotation'
-            ? ANNOTATION_HOOK_NAME
-            : containers.get(`${event.phase}/${container}`);
-      if (container !== undefined && hook !== undefined) {
-        tally(hook).attempted++;
-        tally(hook).runs[event.phase]++;
-        tally(hook).failed++;
-      } else if (container === undefined && open && open.phase === event.phase) {
+      if (container !== undefined) {
+        // Fails before "running exec hook", at the first of the hook's actions in that pod.
+        const spec =
+          event.source === 'annotation' ? undefined : containers.get(`${event.phase}/${container}`);
+        const hook = event.source === 'annotation' ? ANNOTATION_HOOK_NAME : spec?.hook;
+        if (hook === undefined) {
+          unattributed++;
+        } else {
+          count(hook, event.phase);
+          tally(hook).failed++;
+          if (spec?.failStops) count(hook, event.phase, skippedAfter(hook, event.phase, 1));
+        }
+        streak = undefined;
+      } else if (open && open.phase === event.phase) {
         tally(open.hook).failed++;
+        if (open.failStops) count(open.hook, open.phase, skippedAfter(open.hook, open.phase, open.done));
+        streak = undefined;
       } else {
         unattributed++;
       }
@@ -143,17 +165,18 @@ function podsLeftOut(results: string): string[] {
 export function summarizeEvidence(backup: VeleroBackup, records: VeleroRecords): BackupEvidence {
   const namespace = backup.spec.includedNamespaces?.[0] ?? '';
   const declared = declaredActions(backup);
-  const containers = new Map<string, string>();
+  const containers = new Map<string, { hook: string; failStops: boolean }>();
   for (const r of backup.spec.hooks?.resources ?? []) {
     for (const phase of ['pre', 'post'] as const) {
       for (const action of r[phase] ?? []) {
         const key = `${phase}/${action.exec.container ?? ''}`;
-        if (!containers.has(key)) containers.set(key, r.name);
+        if (!containers.has(key))
+          containers.set(key, { hook: r.name, failStops: action.exec.onError === 'Fail' });
       }
     }
   }
   const events = readHookLog(records.log);
-  const { tallies, unattributed } = tallyHooks(events, containers);
+  const { tallies, unattributed } = tallyHooks(events, declared, containers);
   const names = [...declared.keys(), ...[...tallies.keys()].filter((n) => !declared.has(n))];
   const hooks: HookEvidence[] = names.slice(0, MAX_HOOKS).map((name) => {
     const t = tallies.get(name) ?? { attempted: 0, failed: 0, runs: { pre: 0, post: 0 } };
@@ -177,7 +200,8 @@ export function summarizeEvidence(backup: VeleroBackup, records: VeleroRecords):
   return {
     hooks,
     ...(unattributed > 0 && { unattributedFailures: unattributed }),
-    podsBackedUp: backedUp.size,
+    // Velero lists a pod a failed pre hook left out as if backed up (so that it is skipped).
+    podsBackedUp: [...backedUp].filter((pod) => !leftOut.includes(pod)).length,
     ...(leftOut.length > 0 && { podsLeftOut: boundedList(leftOut) }),
     ...(found.length > 0 && { markers: found }),
   };

@@ -7,7 +7,14 @@ import { parseLogfmt } from './logfmt.ts';
 export type HookPhase = 'pre' | 'post';
 
 export type HookLogEvent =
-  | { readonly kind: 'run'; readonly hook: string; readonly phase: HookPhase; readonly container: string }
+  | {
+      readonly kind: 'run';
+      readonly hook: string;
+      readonly phase: HookPhase;
+      readonly container: string;
+      /** Fail stops the pod's remaining hooks of the phase: Velero counts them as attempted, logs nothing. */
+      readonly failStops: boolean;
+    }
   | { readonly kind: 'stdout'; readonly hook: string; readonly text: string }
   | {
       readonly kind: 'error';
@@ -30,7 +37,13 @@ export function readHookLog(log: string): HookLogEvent[] {
     const phase = phaseOf(f.hookPhase);
     const msg = f.msg ?? '';
     if (msg === 'running exec hook' && phase && f.hookName) {
-      events.push({ kind: 'run', hook: f.hookName, phase, container: f.hookContainer ?? '' });
+      events.push({
+        kind: 'run',
+        hook: f.hookName,
+        phase,
+        container: f.hookContainer ?? '',
+        failStops: f.hookOnError === 'Fail',
+      });
     } else if (msg.startsWith('stdout: ') && f.hookName) {
       events.push({ kind: 'stdout', hook: f.hookName, text: msg.slice('stdout: '.length) });
     } else if (msg === 'Error executing hook' && phase) {
