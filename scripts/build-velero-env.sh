@@ -11,7 +11,8 @@ AWS_PLUGIN_VERSION="${CBO_AWS_PLUGIN_VERSION:-v1.14.3}"
 KWOK_VERSION="${CBO_KWOK_VERSION:-v0.8.0}"
 MOTO_VERSION="${CBO_MOTO_VERSION:-5.2.5}"
 CACHE_DIR="${CBO_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/consistent-backup-operator}"
-VELERO_DIR="$CACHE_DIR/velero-$VELERO_VERSION"
+# "-loopback": built with the one change described in build_velero.
+VELERO_DIR="$CACHE_DIR/velero-$VELERO_VERSION-loopback"
 PLUGIN_DIR="$CACHE_DIR/velero-plugin-for-aws-$AWS_PLUGIN_VERSION"
 KWOK_DIR="$CACHE_DIR/kwok-$KWOK_VERSION"
 MOTO_DIR="$CACHE_DIR/moto-$MOTO_VERSION"
@@ -42,25 +43,33 @@ flock 9
 module_dir() { (cd "$1" && go mod download -json "$2@$3" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p'); }
 
 build_velero() {
-  local work dir
+  local work dir server
   work=$(mktemp -d)
   trap 'rm -rf "$work"' RETURN
   log "[1/4] velero $VELERO_VERSION -> $VELERO_DIR (cold: ~9 min)"
-  mkdir -p "$work"
   dir=$(module_dir "$work" github.com/vmware-tanzu/velero "$VELERO_VERSION")
+  # One change to Velero's source: its controller-runtime manager also serves metrics, on :8080 (all
+  # addresses) with no flag to move it. That breaks "loopback only", collides with the operator's default
+  # 127.0.0.1:8080 and with any second Velero on the machine; Velero's own metrics (--metrics-address) stay.
+  cp -r "$dir" "$work/velero-src"
+  chmod -R u+w "$work/velero-src"
+  server="$work/velero-src/pkg/cmd/server/server.go"
+  sed -i 's|^\t\t\tScheme: scheme,$|&\n\t\t\tMetrics: metricsserver.Options{BindAddress: "0"},|; s|^import (|&\n\tmetricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"|' "$server"
+  grep -q 'Metrics: metricsserver.Options{BindAddress: "0"}' "$server" ||
+    { echo "build-velero-env: cannot turn off controller-runtime's metrics server in $server" >&2; exit 1; }
   # Velero's go.mod replaces kopia with its fork, which `go install` refuses: a consumer module carries
   # the same replaces. The module proxy here refuses k8s.io/cli-runtime v0.33.12; its patch twin builds.
   {
     echo "module cbo.local/velero-build"
     echo "go $(go env GOVERSION | sed 's/^go//; s/^\([0-9]*\.[0-9]*\).*/\1/')"
     echo "require github.com/vmware-tanzu/velero $VELERO_VERSION"
+    echo "replace github.com/vmware-tanzu/velero => ./velero-src"
     awk '/^replace / && $0 !~ /=> \.\.?\// { print } /^replace \($/ { inblock = 1; next } inblock && /^\)/ { inblock = 0 } inblock && $0 !~ /=> \.\.?\// { print "replace " $0 }' "$dir/go.mod"
     echo "replace k8s.io/cli-runtime v0.33.12 => k8s.io/cli-runtime v0.33.13"
   } >"$work/go.mod"
   (
     cd "$work"
-    go get github.com/vmware-tanzu/velero/cmd/velero@"$VELERO_VERSION" >&2
-    mkdir -p "$VELERO_DIR.tmp"
+    rm -rf "$VELERO_DIR.tmp" && mkdir -p "$VELERO_DIR.tmp"
     with_heartbeat velero go build -trimpath \
       -ldflags "-s -w -X github.com/vmware-tanzu/velero/pkg/buildinfo.Version=$VELERO_VERSION" \
       -o "$VELERO_DIR.tmp/velero" github.com/vmware-tanzu/velero/cmd/velero

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { openSync, closeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -14,6 +14,8 @@ export interface ManagedProcessOptions {
   /** Called when the process ends without `stop()` having been called: a crash, not a shutdown. */
   onUnexpectedExit?: (how: string) => void;
 }
+
+const LOG_TAIL_LINES = 20;
 
 /** A long-running binary whose output goes to a log file, stopped with SIGTERM then SIGKILL. */
 export class ManagedProcess {
@@ -51,6 +53,21 @@ export class ManagedProcess {
       if (!this.stopping)
         this.options.onUnexpectedExit?.(signal ? `killed by ${signal}` : `exit code ${code}`);
     });
+  }
+
+  /**
+   * Undefined while running; once exited, how, with the end of its log (the log goes with the temp dir, so a
+   * start failure must carry it).
+   */
+  get exitReport(): string | undefined {
+    if (this.running) return undefined;
+    let tail = '';
+    try {
+      tail = readFileSync(this.logFile, 'utf8').split('\n').slice(-LOG_TAIL_LINES).join('\n');
+    } catch {
+      // no log yet
+    }
+    return `${this.name} exited; the end of its log:\n${tail}`;
   }
 
   /** True while the process has not exited. */

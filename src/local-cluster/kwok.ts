@@ -83,7 +83,7 @@ export class KwokNode {
         what: `kwok to make node ${opts.nodeName} Ready`,
         timeoutMs: 60_000,
         intervalMs: 200,
-        failFast: () => (process.running ? undefined : `kwok exited (see ${process.logFile})`),
+        failFast: () => process.exitReport,
       });
     } catch (err) {
       await node.stop();

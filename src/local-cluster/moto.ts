@@ -56,7 +56,7 @@ export class MotoS3 {
         what: `moto at ${s3.endpoint}`,
         timeoutMs: 60_000,
         intervalMs: 200,
-        failFast: () => (process.running ? undefined : `moto exited (see ${process.logFile})`),
+        failFast: () => process.exitReport,
       });
       const created = await fetch(`${s3.endpoint}/${s3.bucket}`, { method: 'PUT' });
       if (!created.ok) throw new Error(`creating bucket ${s3.bucket}: HTTP ${created.status}`);

@@ -22,17 +22,13 @@ export async function execInPod(
   let resolveStatus!: (status: V1Status) => void;
   const status = new Promise<V1Status>((resolve) => (resolveStatus = resolve));
   // client-node's socket type comes from isomorphic-ws, whose types are not installed: it is an EventEmitter.
-  const socket = (await new Exec(kc).exec(
-    namespace,
-    pod,
-    container,
-    command,
-    out.stream,
-    err.stream,
-    null,
-    false,
-    resolveStatus,
-  )) as unknown as EventEmitter;
+  const socket = (await new Exec(kc)
+    .exec(namespace, pod, container, command, out.stream, err.stream, null, false, resolveStatus)
+    .catch((cause: unknown) => {
+      // The WebSocket library rejects with an ErrorEvent, not an Error: keep its message.
+      const message = cause instanceof Error ? cause.message : (cause as { message?: unknown }).message;
+      throw new Error(`exec in pod ${namespace}/${pod}: ${String(message ?? cause)}`, { cause });
+    })) as unknown as EventEmitter;
   // A socket closed without a status (the API server could not reach the node) is a failure too.
   socket.on('close', () =>
     resolveStatus({ status: 'Failure', message: 'exec stream closed without a status' }),

@@ -115,7 +115,7 @@ export class VeleroServer {
       what: 'velero server to serve its metrics',
       timeoutMs: 120_000,
       intervalMs: 250,
-      failFast: () => (this.running ? undefined : `velero exited (see ${this.logFile})`),
+      failFast: () => this.process?.exitReport,
     });
   }
 
@@ -131,7 +131,7 @@ export class VeleroServer {
         what: `BackupStorageLocation ${this.opts.namespace}/${name} to be Available`,
         timeoutMs: 120_000,
         intervalMs: 250,
-        failFast: () => (this.running ? undefined : `velero exited (see ${this.logFile})`),
+        failFast: () => this.process?.exitReport,
       },
     );
   }

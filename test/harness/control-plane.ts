@@ -47,6 +47,15 @@ export async function startControlPlane(opts: StartOptions = {}): Promise<Contro
     await plane.stop();
     throw err;
   }
+  return wrapControlPlane(plane, kubeConfig, () => plane.stop());
+}
+
+/** The harness's view of a running LocalControlPlane; `stop` stops what owns it. */
+export function wrapControlPlane(
+  plane: LocalControlPlane,
+  kubeConfig: KubeConfig,
+  stop: () => Promise<void>,
+): ControlPlane {
   return {
     server: plane.server,
     kubeconfigPath: plane.kubeconfigPath,
@@ -58,6 +67,6 @@ export async function startControlPlane(opts: StartOptions = {}): Promise<Contro
       return { kubeconfigPath, kubeConfig: loadKubeConfig(kubeconfigPath) };
     },
     restartApiServer: () => plane.restartApiServer(),
-    stop: () => plane.stop(),
+    stop,
   };
 }

@@ -1,5 +1,6 @@
 import { KubeRest, resourcePath } from '../../src/core/kube-rest.ts';
 import { applyNamespace } from '../../src/local-cluster/apply.ts';
+import { wrapControlPlane, type ControlPlane } from './control-plane.ts';
 import {
   startVeleroEnvironment,
   type ExecRule,
@@ -12,6 +13,14 @@ export type { ExecRule, VeleroEnvironment };
 /** Starts the real Velero environment for one test file (see src/local-cluster/velero-environment.ts). */
 export function startVeleroEnv(): Promise<VeleroEnvironment> {
   return startVeleroEnvironment();
+}
+
+/**
+ * The environment's control plane as the other harness helpers take it (e.g. operatorKubeconfig, audit log
+ * readers); its `stop` stops the whole environment.
+ */
+export function controlPlaneOf(env: VeleroEnvironment): ControlPlane {
+  return wrapControlPlane(env.controlPlane, env.kubeConfig, () => env.stop());
 }
 
 export interface PodOptions {

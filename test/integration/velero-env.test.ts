@@ -5,9 +5,12 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execFile } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
 import { KubeRest, resourcePath } from '../../src/core/kube-rest.ts';
-import { startPod, startVeleroEnv, type VeleroEnvironment } from '../harness/velero-env.ts';
+import { execInPod } from '../../src/local-cluster/pod-exec.ts';
+import { controlPlaneOf, startPod, startVeleroEnv, type VeleroEnvironment } from '../harness/velero-env.ts';
 import { waitFor } from '../harness/wait.ts';
 
 const veleroResource = (env: VeleroEnvironment, plural: string) => ({
@@ -16,6 +19,7 @@ const veleroResource = (env: VeleroEnvironment, plural: string) => ({
   namespace: env.veleroNamespace,
 });
 
+const run = promisify(execFile);
 const FINISHED = new Set(['Completed', 'PartiallyFailed', 'Failed', 'FailedValidation']);
 
 /** PIDs of processes whose command line or environment mentions `dir`: every process the environment started. */
@@ -77,6 +81,21 @@ describe('the real Velero environment', () => {
     assert.match(failing.stderr, /oops/);
   });
 
+  test('exec into a pod with a rule still needs pods/exec in RBAC', async () => {
+    const { kubeConfig } = await controlPlaneOf(env).mintUser('no-exec-rights');
+    const probe = join(hookDir, 'forbidden-exec');
+    const result = await execInPod(kubeConfig, 'env-exec', 'db', 'db', [
+      '/bin/sh',
+      '-c',
+      `touch ${probe}`,
+    ]).then(
+      (r) => `${r.status.status}: ${r.status.message ?? ''}`,
+      (err: unknown) => `error: ${String(err)}`,
+    );
+    assert.match(result, /403|forbidden/i);
+    assert.equal(existsSync(probe), false, result);
+  });
+
   test('a pod without an exec rule gets no shell on the host', async () => {
     await startPod(env, 'env-no-rule', 'db');
     const probe = join(hookDir, 'must-not-exist');
@@ -115,6 +134,16 @@ describe('the real Velero environment', () => {
     const objects = await env.listObjects(`backups/${name}/`);
     assert.ok(objects.includes(`backups/${name}/${name}.tar.gz`), objects.join('\n'));
     assert.ok(objects.includes(`backups/${name}/velero-backup.json`), objects.join('\n'));
+  });
+
+  test('every port the environment listens on is on 127.0.0.1', async () => {
+    const pids = new Set((await processesUsing(env.dir)).map((p) => p.split(':')[0]!));
+    const { stdout } = await run('ss', ['-Hltnp']);
+    const ours = stdout
+      .split('\n')
+      .filter((line) => [...line.matchAll(/pid=(\d+)/g)].some(([, pid]) => pids.has(pid!)));
+    assert.ok(ours.length >= 6, `etcd, kube-apiserver, kwok, moto, velero listen:\n${stdout}`);
+    for (const line of ours) assert.match(line.split(/\s+/)[3]!, /^127\.0\.0\.1:\d+$/, line);
   });
 
   test('stop() leaves no process and no temp dir behind', async () => {
