@@ -224,7 +224,7 @@ const failureCases: FailureCase[] = [
 
 describe('each hook failure graded exactly as Velero reports it', () => {
   for (const c of failureCases) {
-    test(c.name, async () => {
+    test(c.name, async (t) => {
       const { namespace, workDir } = await bed.namespace(`e2e-${c.name}`);
       for (const pod of c.pods) {
         await bed.startPod(namespace, pod.name, {
@@ -246,6 +246,10 @@ describe('each hook failure graded exactly as Velero reports it', () => {
       assert.equal(reason, c.grade.reason, last?.message);
       assertEvidenceMatchesVelero(last);
       assert.deepEqual(last?.evidence?.podsLeftOut, c.podsLeftOut);
+      // The grade table as observed, in the test report.
+      t.diagnostic(
+        `${c.name}: Velero ${last?.phase} attempted ${last?.hooksAttempted} failed ${last?.hooksFailed} -> ${last?.consistency} (${reason}); evidence ${JSON.stringify(last?.evidence)}`,
+      );
       // The Velero object says the same as the status the operator wrote.
       const backup = await bed.backup(last?.name ?? '');
       assert.equal(backup?.status?.phase, last?.phase);
