@@ -4,8 +4,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { EventsV1Api } from '@kubernetes/client-node';
+import { LABEL_MANAGED_BY, MANAGER_NAME } from '../../src/api/constants.ts';
 import type { VeleroBackup, VeleroSchedule } from '../../src/api/velero.ts';
-import { createFakePod } from '../support/fake-pods.ts';
+import { createFakePod, ensureNamespace } from '../support/fake-pods.ts';
 import { OperatorTestbed, condition } from '../harness/operator-testbed.ts';
 import { waitFor } from '../harness/wait.ts';
 
@@ -161,51 +162,101 @@ test('onMissingHookTarget Skip holds backups and pauses the Schedule until the t
   assert.equal((await bed.ownedBy('backups', 'skip', 'once')).length, 1);
 });
 
-test('a backup with fewer hook executions than pods matched when it started is Inconsistent, saying which', async () => {
-  await bed.applyConsistentBackup('missed', 'db', { schedule: '@daily', rpo: '48h', hooks: [dbHook] });
-  for (const name of ['db-0', 'db-1']) {
-    await createFakePod(bed.core, { namespace: 'missed', name, labels: { app: 'db' }, containers: ['db'] });
-  }
-  const cr = await bed.waitForStatus(
-    'missed',
-    'db',
-    'two pods matched',
-    (c) => c.status?.hooks?.[0]?.matchedPodCount === 2,
-  );
-  // Another backup holds Velero, so this one waits in the queue while the operator records what it expects.
-  const blocker = bed.standIn.holdBackups(
-    (b) => b.metadata.labels?.['consistentbackup.io/namespace'] === 'blocker',
-  );
-  await bed.applyConsistentBackup('blocker', 'once', {});
-  await blocker.reached();
-  const backup = await bed.standIn.runSchedule(cr.status?.scheduleName ?? '');
-  assert.ok(backup);
-  await bed.waitForStatus(
-    'missed',
-    'db',
-    'expectation recorded',
-    (c) => c.status?.lastBackup?.expectedHookExecutions === 2,
-  );
-  await bed.core.deleteNamespacedPod({ namespace: 'missed', name: 'db-1', gracePeriodSeconds: 0 });
-  await waitFor(async () => (await bed.core.listNamespacedPod({ namespace: 'missed' })).items.length === 1, {
-    what: 'db-1 gone',
-  });
-  blocker.release();
+/** A Running pod labelled app=db with a container db, in a namespace made if missing. */
+async function dbPod(namespace: string, name: string, annotations?: Record<string, string>) {
+  await ensureNamespace(bed.core, namespace);
+  await createFakePod(bed.core, { namespace, name, labels: { app: 'db' }, containers: ['db'], annotations });
+}
 
-  const graded = await bed.waitForStatus(
-    'missed',
-    'db',
-    'graded',
-    (c) => c.status?.lastBackup?.name === backup.metadata.name && Boolean(c.status.lastBackup.consistency),
+/** The ConsistentBackup once its newest backup is graded (from Velero's records, for one with hooks). */
+function graded(namespace: string, name: string, consistency?: string) {
+  return bed.waitForStatus(namespace, name, `graded ${consistency ?? ''}`, (cr) =>
+    consistency === undefined
+      ? Boolean(cr.status?.lastBackup?.consistency)
+      : cr.status?.lastBackup?.consistency === consistency,
   );
-  const [velero] = (await bed.ownedBy<VeleroBackup>('backups', 'missed')).filter(
-    (b) => b.metadata.name === backup.metadata.name,
-  );
+}
+
+test("a pod that skipped a hook's action, or a hook that ran nowhere, is Inconsistent by Velero's log", async () => {
+  await dbPod('missed', 'db-0');
+  // db-1's own annotation replaces the spec's pre hooks in it (Velero's rule): db's pre action never runs there.
+  await dbPod('missed', 'db-1', { 'pre.hook.backup.velero.io/command': '["/bin/sync"]' });
+  await bed.applyConsistentBackup('missed', 'db', { hooks: [{ ...dbHook, post: [{ command: ['sync'] }] }] });
+  const missed = await graded('missed', 'db');
+  const [velero] = await bed.ownedBy<VeleroBackup>('backups', 'missed', 'db');
   assert.equal(velero?.status?.phase, 'Completed');
-  assert.equal(velero?.status?.hookStatus?.hooksAttempted, 1);
-  assert.equal(graded.status?.lastBackup?.consistency, 'Inconsistent');
-  assert.match(graded.status?.lastBackup?.message ?? '', /attempted 1 of the 2 expected hook executions/);
-  assert.match(graded.status?.lastBackup?.message ?? '', /db-0, db-1/);
+  // Velero counts 4 executions and no failure: only its log shows db ran 3 of its 4 actions.
+  assert.deepEqual(velero?.status?.hookStatus, { hooksAttempted: 4 });
+  assert.equal(missed.status?.lastBackup?.consistency, 'Inconsistent');
+  assert.equal(condition(missed, 'LastBackupConsistent')?.reason, 'HooksMissed');
+  assert.match(missed.status?.lastBackup?.message ?? '', /hook db ran 3 of 4/);
+  assert.deepEqual(missed.status?.lastBackup?.evidence, {
+    hooks: [
+      { name: 'db', expected: 4, attempted: 3, failed: 0 },
+      { name: '<from-annotation>', expected: 1, attempted: 1, failed: 0 },
+    ],
+    podsBackedUp: 2,
+  });
+  assert.equal(missed.status?.lastConsistentBackup, undefined);
+
+  const cache = {
+    name: 'cache',
+    selector: { matchLabels: { app: 'cache' } },
+    container: 'redis',
+    pre: [{ command: ['sync'] }],
+  };
+  await bed.applyConsistentBackup('missed', 'db-and-cache', { hooks: [dbHook, cache] });
+  const nowhere = await graded('missed', 'db-and-cache');
+  assert.equal(nowhere.status?.lastBackup?.consistency, 'Inconsistent');
+  assert.equal(condition(nowhere, 'LastBackupConsistent')?.reason, 'HookRanNowhere');
+  assert.match(nowhere.status?.lastBackup?.message ?? '', /ran in no pod \(cache\)/);
+  assert.deepEqual(
+    nowhere.status?.lastBackup?.evidence?.hooks?.map((h) => [h.name, h.attempted]),
+    [
+      ['db', 1],
+      ['cache', 0],
+      ['<from-annotation>', 1],
+    ],
+  );
+});
+
+test("hooks' cbo. lines reach status; unreadable records grade a Completed backup Unverified until read", async () => {
+  await dbPod('records', 'db-0');
+  bed.standIn.setHookOutput((backup) =>
+    backup.spec?.includedNamespaces?.includes('records')
+      ? 'cbo.checkpoint preset=postgresql lsn=0/15B3D80'
+      : undefined,
+  );
+  bed.standIn.failRecords((_backup, kind) => kind === 'BackupLog');
+  try {
+    await bed.applyConsistentBackup('records', 'db', { hooks: [dbHook] });
+    const unverified = await graded('records', 'db', 'Unverified');
+    assert.equal(condition(unverified, 'LastBackupConsistent')?.status, 'Unknown');
+    assert.match(unverified.status?.lastBackup?.evidence?.unavailable ?? '', /HTTP 500/);
+    assert.equal(unverified.status?.lastConsistentBackup, undefined, 'never a recovery point unverified');
+    bed.standIn.failRecords();
+    // The operator reads them again after its back-off (10 s after the first failure).
+    const verified = await graded('records', 'db', 'AppConsistent');
+    assert.deepEqual(verified.status?.lastBackup?.evidence, {
+      hooks: [{ name: 'db', expected: 1, attempted: 1, failed: 0 }],
+      podsBackedUp: 1,
+      markers: ['db: cbo.checkpoint preset=postgresql lsn=0/15B3D80'],
+    });
+    assert.equal(verified.status?.lastConsistentBackup?.name, verified.status?.lastBackup?.name);
+  } finally {
+    bed.standIn.failRecords();
+    bed.standIn.setHookOutput();
+  }
+  // The operator deletes each DownloadRequest it made once read (none is left to expire).
+  const mine = `${LABEL_MANAGED_BY}=${MANAGER_NAME}`;
+  await waitFor(async () => (await bed.standIn.api.list('downloadrequests', mine)).items.length === 0, {
+    what: 'no DownloadRequest of the operator left behind',
+  });
+  assert.ok(
+    bed.standIn.events.filter((e) => e.kind === 'download-request' && e.message.startsWith('Processed'))
+      .length >= 6,
+    'the records were read through DownloadRequests, twice for the backup whose log failed',
+  );
 });
 
 test('hook lint warns about commands that cannot work as a one-shot exec, without refusing them', async () => {

@@ -2,7 +2,11 @@
 // way Velero v1.18 does, since the operator's integration tests trust it to play Velero's part.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { gunzipSync } from 'node:zlib';
 import { CoreV1Api, CustomObjectsApi, PatchStrategy, Watch, setHeaderOptions } from '@kubernetes/client-node';
+import type { BackupEvidence } from '../../src/api/consistent-backup.ts';
+import type { VeleroBackup as OperatorVeleroBackup } from '../../src/api/velero.ts';
+import { summarizeEvidence, type VeleroRecords } from '../../src/domain/index.ts';
 import { startControlPlane, type ControlPlane } from '../harness/control-plane.ts';
 import { waitFor } from '../harness/wait.ts';
 import { createFakePod, ensureNamespace } from '../support/fake-pods.ts';
@@ -12,6 +16,7 @@ import type {
   BackupSpec,
   VeleroBackup,
   VeleroDeleteBackupRequest,
+  VeleroDownloadRequest,
   VeleroSchedule,
 } from '../support/velero-types.ts';
 
@@ -355,6 +360,232 @@ test('failHooks: after an onError=Fail failure the rest of the phase is counted,
   } finally {
     standIn.failHooks();
   }
+});
+
+async function downloadRequest(backup: string, kind: string): Promise<VeleroDownloadRequest> {
+  const body = {
+    apiVersion: 'velero.io/v1',
+    kind: 'DownloadRequest',
+    metadata: { generateName: `${backup}-`, namespace: NS },
+    spec: { target: { kind, name: backup } },
+  };
+  return (await custom.createNamespacedCustomObject({
+    ...ref('downloadrequests'),
+    body,
+  })) as VeleroDownloadRequest;
+}
+
+async function processed(name: string): Promise<VeleroDownloadRequest> {
+  return waitFor(
+    async () => {
+      const request = (await custom.getNamespacedCustomObject({
+        ...ref('downloadrequests'),
+        name,
+      })) as VeleroDownloadRequest;
+      return request.status?.phase === 'Processed' && request;
+    },
+    { what: `DownloadRequest ${name} to be Processed` },
+  );
+}
+
+/** A record of a backup the way a client reads it: DownloadRequest, signed URL, gunzip. */
+async function download(backup: string, kind: string): Promise<string> {
+  const request = await processed((await downloadRequest(backup, kind)).metadata.name);
+  const response = await fetch(request.status?.downloadURL ?? '');
+  assert.equal(response.status, 200, `${kind} of ${backup}`);
+  assert.equal(response.headers.get('content-encoding'), null, 'stored gzip, not transfer-encoded');
+  await custom.deleteNamespacedCustomObject({ ...ref('downloadrequests'), name: request.metadata.name });
+  return gunzipSync(Buffer.from(await response.arrayBuffer())).toString('utf8');
+}
+
+async function veleroRecords(backup: string): Promise<VeleroRecords> {
+  const [log, results, resourceList] = await Promise.all([
+    download(backup, 'BackupLog'),
+    download(backup, 'BackupResults'),
+    download(backup, 'BackupResourceList'),
+  ]);
+  return { log, results, resourceList };
+}
+
+/** What the operator keeps of a backup's records (src/domain/evidence). */
+async function evidence(name: string) {
+  const backup = await finished(name);
+  const records = await veleroRecords(name);
+  return { records, evidence: summarizeEvidence(backup as unknown as OperatorVeleroBackup, records), backup };
+}
+
+const resultErrors = (results: string): string[] =>
+  (JSON.parse(results) as { errors: { velero?: string[] } }).errors.velero ?? [];
+
+const totalAttempted = (e: BackupEvidence) => (e.hooks ?? []).reduce((n, h) => n + (h.attempted ?? 0), 0);
+const totalFailed = (e: BackupEvidence) => (e.hooks ?? []).reduce((n, h) => n + (h.failed ?? 0), 0);
+
+test('DownloadRequests: Processed with a 10-minute signed loopback URL serving the gzip log, results and resource list', async () => {
+  const request = await downloadRequest('hooks-ok', 'BackupLog');
+  const done = await processed(request.metadata.name);
+  const url = new URL(done.status?.downloadURL ?? '');
+  assert.equal(url.hostname, '127.0.0.1');
+  assert.match(url.pathname, /^\/velero-stand-in\/backups\/hooks-ok\/hooks-ok-logs\.gz$/);
+  const ttl = Date.parse(done.status?.expiration ?? '') - Date.now();
+  assert.ok(ttl > 9 * 60_000 && ttl <= 10 * 60_000, `expires in ${ttl} ms`);
+  const forged = new URL(url);
+  forged.searchParams.set('X-Amz-Signature', '0'.repeat(64));
+  assert.equal((await fetch(forged)).status, 403, 'a URL is only good with its signature');
+  const elsewhere = new URL(url);
+  elsewhere.pathname = elsewhere.pathname.replace('logs', 'results');
+  assert.equal((await fetch(elsewhere)).status, 403, 'a signature is only good for its object');
+
+  const { records, evidence: read, backup } = await evidence('hooks-ok');
+  const runs = records.log.split('\n').filter((l) => l.includes('msg="running exec hook"'));
+  assert.equal(runs.length, 4);
+  assert.match(
+    runs[0] ?? '',
+    /^time="\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ" level=info msg="running exec hook" backup=velero\/hooks-ok hookCommand="\[\/bin\/true\]" hookContainer=db hookName=db hookOnError=Continue hookPhase=pre hookSource=spec hookTimeout="\{30s\}" hookType=exec logSource="pkg\/podexec\/pod_command_executor\.go:133"$/,
+  );
+  assert.equal(records.log.split('\n').filter((l) => l.includes('msg="stdout: "')).length, 4);
+  assert.equal(records.results, '{"errors":{},"warnings":{}}');
+  assert.deepEqual(JSON.parse(records.resourceList), {
+    'v1/Namespace': ['shop'],
+    'v1/Pod': ['shop/db-0', 'shop/db-1', 'shop/web-0'],
+  });
+  assert.deepEqual(read, { hooks: [{ name: 'db', expected: 4, attempted: 4, failed: 0 }], podsBackedUp: 3 });
+  assert.equal(totalAttempted(read), backup.status?.hookStatus?.hooksAttempted);
+});
+
+test('the records of failed hooks agree with hookStatus and errors the way Velero logs and files them', async () => {
+  // A Pending pod's exec is started and fails; onError=Fail fails its pre phase, naming the pod in the results.
+  const pending = await evidence('hooks-pending');
+  assert.deepEqual(resultErrors(pending.records.results), [
+    ' message: /Error executing hook error: /pod db-0 does not have a host assigned',
+    ' name: /db-0 message: /Error running pre hooks for pod error: /pod db-0 does not have a host assigned',
+  ]);
+  assert.equal(resultErrors(pending.records.results).length, pending.backup.status?.errors);
+  assert.deepEqual(pending.evidence.hooks, [{ name: 'db', expected: 2, attempted: 1, failed: 1 }]);
+  // Velero marks the left-out pod backed up (so that it is skipped): it stays in the resource list.
+  assert.deepEqual(JSON.parse(pending.records.resourceList)['v1/Pod'], ['pending/db-0']);
+  assert.match(pending.records.log, /msg="Skipping item because it's already been backed up\." .*name=db-0/);
+
+  // A missing container fails before "running exec hook"; the error carries where Velero made it.
+  const container = await evidence('hooks-container');
+  const errorLine = container.records.log.split('\n').find((l) => l.includes('Error executing hook'));
+  assert.match(
+    errorLine ?? '',
+    / level=error msg="Error executing hook" backup=velero\/hooks-container error="no such container: \\"nope\\"" error\.file="[^"]+pod_command_executor\.go:193" error\.function=github\.com\/vmware-tanzu\/velero\/pkg\/podexec\.ensureContainerExists hookPhase=pre hookSource=spec hookType=exec logSource="internal\/hook\/item_hook_handler\.go:288"$/,
+  );
+  assert.equal(container.records.log.match(/running exec hook/g)?.length, 1, 'only the post hook started');
+  assert.deepEqual(resultErrors(container.records.results), [
+    ' message: /Error executing hook error: /no such container: "nope"',
+  ]);
+  assert.deepEqual(container.evidence.hooks, [{ name: 'db', expected: 2, attempted: 2, failed: 1 }]);
+  assert.equal(totalAttempted(container.evidence), container.backup.status?.hookStatus?.hooksAttempted);
+  assert.equal(totalFailed(container.evidence), container.backup.status?.hookStatus?.hooksFailed);
+
+  // An annotation hook is logged as "<from-annotation>", hookSource annotation, onError unset logged as Fail.
+  const annotated = await evidence('hooks-annotated');
+  assert.match(
+    annotated.records.log,
+    /msg="running exec hook" backup=velero\/hooks-annotated hookCommand="\[\/bin\/sh -c fsfreeze -f \/data\]" hookContainer=agent hookName="<from-annotation>" hookOnError=Fail hookPhase=pre hookSource=annotation /,
+  );
+  assert.deepEqual(annotated.evidence.hooks, [
+    // The annotation replaced db's two pre actions in the pod: the operator sees db short of them.
+    { name: 'db', expected: 3, attempted: 1, failed: 0 },
+    { name: '<from-annotation>', expected: 1, attempted: 1, failed: 0 },
+  ]);
+  assert.equal(totalAttempted(annotated.evidence), annotated.backup.status?.hookStatus?.hooksAttempted);
+
+  // Velero counts hooks it never logs as run: those skipped after a Fail failure (the evidence infers db-0's
+  // pre[1] from the declared actions) and those of a finished pod (logged only as "Pod entered phase").
+  const injected = await evidence('hooks-injected');
+  assert.deepEqual(injected.backup.status?.hookStatus, { hooksAttempted: 5, hooksFailed: 1 });
+  assert.deepEqual(injected.evidence.hooks, [{ name: 'db', expected: 3, attempted: 2, failed: 1 }]);
+  assert.equal(injected.records.log.match(/running exec hook/g)?.length, 1);
+  const finishedPod = injected.records.log.match(
+    /msg="Pod entered phase Succeeded before some post-backup exec hooks ran" backup=velero\/hooks-injected hookCommand=\S+ hookContainer=main hookName=db /g,
+  );
+  assert.equal(totalAttempted(injected.evidence) + (finishedPod?.length ?? 0), 5);
+  assert.deepEqual(resultErrors(injected.records.results), [
+    ' message: /Error executing hook error: /command terminated with exit code 1',
+    ' name: /db-0 message: /Error running pre hooks for pod error: /command terminated with exit code 1',
+  ]);
+});
+
+test('setHookOutput puts what hooks print in the log (cbo. markers); a timed-out hook prints nothing', async () => {
+  await ensureNamespace(core, 'printing');
+  for (const name of ['db-0', 'db-1']) {
+    await createFakePod(core, { namespace: 'printing', name, labels: { app: 'db' }, containers: ['db'] });
+  }
+  standIn.setHookOutput((_backup, pod, hook) =>
+    hook.phase === 'pre'
+      ? `cbo.checkpoint preset=postgresql lsn=0/15B3D8${pod.metadata?.name?.at(-1)}\nCHECKPOINT`
+      : undefined,
+  );
+  standIn.failHooks(
+    (_backup, pod, hook) => pod.metadata?.name === 'db-1' && hook.phase === 'post' && 'timeout',
+  );
+  try {
+    await createBackup('printing', {
+      includedNamespaces: ['printing'],
+      hooks: dbHooks('printing', {
+        post: [{ exec: { container: 'db', command: ['/bin/true'], timeout: '2m' } }],
+      }),
+    });
+    const { records, evidence: read, backup } = await evidence('printing');
+    assert.equal(backup.status?.phase, 'PartiallyFailed');
+    assert.deepEqual(backup.status?.hookStatus, { hooksAttempted: 4, hooksFailed: 1 });
+    assert.match(
+      records.log,
+      /msg="stdout: cbo\.checkpoint preset=postgresql lsn=0\/15B3D80\\nCHECKPOINT" backup=velero\/printing /,
+    );
+    assert.deepEqual(read.markers, [
+      'db: cbo.checkpoint preset=postgresql lsn=0/15B3D80',
+      'db: cbo.checkpoint preset=postgresql lsn=0/15B3D81',
+    ]);
+    const tail = records.log.trimEnd().split('\n').slice(-3);
+    assert.match(
+      tail[0] ?? '',
+      /msg="running exec hook" .*hookOnError=Fail hookPhase=post .*hookTimeout="\{2m0s\}"/,
+    );
+    assert.match(tail[1] ?? '', /level=error msg="Error executing hook" .*error="timed out after 2m0s"/);
+    assert.deepEqual(read.hooks, [{ name: 'db', expected: 4, attempted: 4, failed: 1 }]);
+  } finally {
+    standIn.setHookOutput();
+    standIn.failHooks();
+  }
+});
+
+test('a DownloadRequest for a missing backup is never processed; failRecords makes the storage answer 500', async () => {
+  const ghost = await downloadRequest('no-such-backup', 'BackupLog');
+  const left = await waitFor(
+    async () => {
+      const r = (await custom.getNamespacedCustomObject({
+        ...ref('downloadrequests'),
+        name: ghost.metadata.name,
+      })) as VeleroDownloadRequest;
+      return r.status?.expiration !== undefined && r;
+    },
+    { what: 'the stand-in to look at the request' },
+  );
+  assert.equal(left.status?.phase, undefined);
+  assert.equal(left.status?.downloadURL, undefined);
+
+  standIn.failRecords((backup, kind) => backup === 'hooks-ok' && kind === 'BackupResults');
+  try {
+    const request = await processed((await downloadRequest('hooks-ok', 'BackupResults')).metadata.name);
+    assert.equal((await fetch(request.status?.downloadURL ?? '')).status, 500);
+  } finally {
+    standIn.failRecords();
+  }
+  assert.equal(await download('hooks-ok', 'BackupResults'), '{"errors":{},"warnings":{}}');
+
+  // Records are uploaded when the item walk ends: a held backup's URL answers 404 until then.
+  const hold = standIn.holdBackups((b) => b.metadata.name === 'uploading');
+  await createBackup('uploading', { includedNamespaces: ['default'] });
+  await hold.reached();
+  const early = await processed((await downloadRequest('uploading', 'BackupLog')).metadata.name);
+  assert.equal((await fetch(early.status?.downloadURL ?? '')).status, 404);
+  hold.release();
+  await finished('uploading');
+  assert.match(await download('uploading', 'BackupLog'), /msg="Backed up a total of \d+ items"/);
 });
 
 test('failNextBackups ends the next backups Failed or PartiallyFailed', async () => {

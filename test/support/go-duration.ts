@@ -48,3 +48,14 @@ export function isZeroGoDuration(text: string | undefined): boolean {
     return false;
   }
 }
+
+/** Go's Duration.String for a non-negative number of milliseconds: "30s", "2m0s", "1h0m0s", "1.5s", "500ms". */
+export function formatGoDuration(ms: number): string {
+  if (ms === 0) return '0s';
+  if (ms < 1000) return `${ms}ms`;
+  const hours = Math.floor(ms / 3_600_000);
+  const minutes = Math.floor((ms % 3_600_000) / 60_000);
+  const seconds = `${(ms % 60_000) / 1000}s`;
+  if (hours > 0) return `${hours}h${minutes}m${seconds}`;
+  return minutes > 0 ? `${minutes}m${seconds}` : seconds;
+}

@@ -1,11 +1,13 @@
 // The stand-in's Backup processing, after Velero v1.18's backup queue, backup and finalizer controllers:
 // "" / New -> Queued (queuePosition) -> ReadyToStart -> InProgress | FailedValidation -> Finalizing |
 // FinalizingPartiallyFailed | Failed -> Completed | PartiallyFailed. One backup runs at a time (Velero's
-// default --concurrent-backups=1). Each Backup is processed once; finished ones are never revisited.
+// default --concurrent-backups=1). Each Backup is processed once; finished ones are never revisited. Its log,
+// results and resource list are "uploaded" when its item walk ends, for DownloadRequests to serve.
 import type { V1Namespace, V1Pod } from '@kubernetes/client-node';
 import { parseGoDuration } from './go-duration.ts';
 import { prepareBackup, type ClusterFacts } from './velero-backup-prepare.ts';
-import { HookTracker, runPodHooks, type HookRun } from './velero-hooks.ts';
+import { BackupRecorder, type BackupRecordFiles } from './velero-backup-records.ts';
+import { HookTracker, runPodHooks, type HookFailure, type HookKnobs, type HookRun } from './velero-hooks.ts';
 import { backupIncludesPod, shouldInclude } from './velero-selection.ts';
 import { describeError, type StandInContext } from './standin-context.ts';
 import {
@@ -21,7 +23,9 @@ import {
 export interface BackupKnobs {
   /** An injected end for this backup, consumed when it starts. */
   takeFailure(backup: VeleroBackup): 'Failed' | 'PartiallyFailed' | undefined;
-  hookFails(backup: VeleroBackup, pod: V1Pod, hook: HookRun): boolean;
+  hookFails(backup: VeleroBackup, pod: V1Pod, hook: HookRun): HookFailure;
+  /** What a hook that succeeds prints. */
+  hookStdout(backup: VeleroBackup, pod: V1Pod, hook: HookRun): string | undefined;
   /** Parks the backup InProgress until the returned promise settles (undefined: no hold). */
   hold(backup: VeleroBackup): Promise<void> | undefined;
 }
@@ -31,6 +35,8 @@ export interface BackupControllerOptions {
   serverVersion: ClusterFacts['serverVersion'];
   /** Backups "uploaded" to object storage, by name: what a BSL sync would bring back. */
   objectStore: Map<string, VeleroBackup>;
+  /** Each backup's log, results and resource list in the same object storage, by backup name. */
+  recordStore: Map<string, BackupRecordFiles>;
 }
 
 const NEW_PHASES: (BackupPhase | undefined)[] = [undefined, 'New'];
@@ -205,6 +211,9 @@ export class BackupController {
     const outcome = await this.backUpItems(inProgress, prepared.spec, namespaces);
     if (!outcome || this.ctx.stopped) return; // A stopped server leaves the backup InProgress, as a crash would.
 
+    if (injected === 'PartiallyFailed') outcome.recorder.error('the Velero stand-in injected a backup error');
+    if (injected === 'Failed') outcome.recorder.error('the Velero stand-in injected a fatal backup error');
+    this.options.recordStore.set(name, outcome.recorder.files(outcome.items));
     const errors = outcome.errors + (injected === 'PartiallyFailed' ? 1 : 0);
     const hookStatus = {
       hooksAttempted: outcome.attempted || undefined,
@@ -261,11 +270,18 @@ export class BackupController {
       );
     const resourceHooks = spec.hooks?.resources ?? [];
     const tracker = new HookTracker();
+    const recorder = new BackupRecorder(`${backup.metadata.namespace}/${backup.metadata.name}`);
     this.hookRuns.set(backup.metadata.name, tracker.runs);
-    const shouldFail = (pod: V1Pod, run: HookRun) => this.knobs.hookFails(backup, pod, run);
-    let itemsBackedUp = namespaces.filter((ns) =>
-      shouldInclude(ns.metadata?.name ?? '', spec.includedNamespaces, spec.excludedNamespaces),
-    ).length;
+    const knobs: HookKnobs = {
+      fails: (pod, run) => this.knobs.hookFails(backup, pod, run),
+      stdout: (pod, run) => this.knobs.hookStdout(backup, pod, run),
+    };
+    const included = namespaces
+      .map((ns) => ns.metadata?.name ?? '')
+      .filter((ns) => shouldInclude(ns, spec.includedNamespaces, spec.excludedNamespaces));
+    for (const ns of included) recorder.item('v1/Namespace', 'namespaces', '', ns, true);
+    // A pod a failed pre hook left out is still counted: Velero marks it backed up so that it is skipped.
+    const itemsBackedUp = included.length + pods.length;
     const report = (from: number) => {
       for (const run of tracker.runs.slice(from)) {
         const where = `${run.phase} ${run.source} hook ${run.hookName ? `"${run.hookName}"[${run.index}]` : ''}`;
@@ -276,18 +292,23 @@ export class BackupController {
         );
       }
     };
+    const phase = (which: 'pre' | 'post', pod: V1Pod) => {
+      const [seen, logged] = [tracker.runs.length, tracker.executions.length];
+      const failed = runPodHooks(which, pod, resourceHooks, tracker, knobs);
+      report(seen);
+      recorder.hooks(tracker.executions.slice(logged));
+      if (failed !== undefined) {
+        tracker.errorLines++; // "Error running <phase> hooks for pod"
+        recorder.podHooksFailed(which, pod.metadata?.name ?? '', failed);
+      }
+      return failed !== undefined;
+    };
     for (const [i, pod] of pods.entries()) {
-      let seen = tracker.runs.length;
-      const preFailed = runPodHooks('pre', pod, resourceHooks, tracker, shouldFail);
-      report(seen);
-      if (preFailed)
-        tracker.errorLines++; // "Error running pre hooks for pod": the pod is left out.
-      else itemsBackedUp++;
+      const preFailed = phase('pre', pod);
+      const [namespace, name] = [pod.metadata?.namespace ?? '', pod.metadata?.name ?? ''];
+      recorder.item('v1/Pod', 'pods', namespace, name, !preFailed);
       if (i === pods.length - 1 && !(await this.parkIfHeld(backup))) return undefined;
-      if (preFailed) continue;
-      seen = tracker.runs.length;
-      if (runPodHooks('post', pod, resourceHooks, tracker, shouldFail)) tracker.errorLines++;
-      report(seen);
+      if (!preFailed) phase('post', pod);
     }
     if (pods.length === 0 && !(await this.parkIfHeld(backup))) return undefined;
     return {
@@ -295,6 +316,7 @@ export class BackupController {
       failed: tracker.failed,
       errors: tracker.errorLines,
       items: itemsBackedUp,
+      recorder,
     };
   }
 

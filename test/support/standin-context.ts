@@ -4,7 +4,14 @@ import { ApiException, type CoreV1Api } from '@kubernetes/client-node';
 import type { VeleroApi } from './velero-api.ts';
 
 export type StandInEventKind =
-  'server' | 'backup' | 'hook' | 'schedule' | 'delete-request' | 'storage-location' | 'error';
+  | 'server'
+  | 'backup'
+  | 'hook'
+  | 'schedule'
+  | 'delete-request'
+  | 'download-request'
+  | 'storage-location'
+  | 'error';
 
 /** One thing the stand-in did or noticed, for assertions and for debugging a failed test. */
 export interface StandInEvent {

@@ -3,6 +3,7 @@
 // when nothing failed, is itself deleted together with every other request for that backup.
 import { describeError, type StandInContext } from './standin-context.ts';
 import { validLabelValue } from './velero-backup-prepare.ts';
+import type { BackupRecordFiles } from './velero-backup-records.ts';
 import {
   LABEL_BACKUP_NAME,
   LABEL_BACKUP_UID,
@@ -19,6 +20,7 @@ export class DeletionController {
     /** The backup this process is running; Velero refuses to delete it. */
     private readonly runningBackup: () => string | undefined,
     private readonly objectStore: Map<string, VeleroBackup>,
+    private readonly recordStore: Map<string, BackupRecordFiles>,
   ) {}
 
   onEvent(request: VeleroDeleteBackupRequest): void {
@@ -96,6 +98,7 @@ export class DeletionController {
     this.ctx.record('backup', backupName, 'Deleting');
     if (!(await this.ctx.pause())) return;
     this.objectStore.delete(backupName);
+    this.recordStore.delete(backupName);
     await retry(() => api.delete('backups', backupName));
     this.ctx.record('backup', backupName, 'deleted (data and object)');
     await this.processed(name, []);

@@ -13,7 +13,12 @@ import { VELERO_GROUP, VELERO_VERSION, type VeleroObject } from './velero-types.
 export const VELERO_FIELD_MANAGER = 'velero-server';
 
 export type VeleroPlural =
-  'backups' | 'schedules' | 'backupstoragelocations' | 'deletebackuprequests' | 'restores';
+  | 'backups'
+  | 'schedules'
+  | 'backupstoragelocations'
+  | 'deletebackuprequests'
+  | 'downloadrequests'
+  | 'restores';
 
 export const isNotFound = (err: unknown): boolean => err instanceof ApiException && err.code === 404;
 export const isConflict = (err: unknown): boolean => err instanceof ApiException && err.code === 409;

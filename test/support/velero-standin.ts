@@ -1,7 +1,9 @@
 // TEST STAND-IN for the Velero v1.18 server. No Velero runs in the tests: this plays its part against a real
-// API server, through the Kubernetes API only (never into the operator). It watches Backups, Schedules,
-// DeleteBackupRequests and BackupStorageLocations in its namespace and reacts the way Velero's controllers do
-// (see standin-backups.ts, standin-schedules.ts, standin-deletions.ts); hooks are accounted, not executed.
+// API server, through the Kubernetes API only (never into the operator), plus the object storage's download
+// URLs on 127.0.0.1. It watches Backups, Schedules, DeleteBackupRequests, DownloadRequests and
+// BackupStorageLocations in its namespace and reacts the way Velero's controllers do (see standin-backups.ts,
+// standin-schedules.ts, standin-deletions.ts, standin-downloads.ts); hooks are accounted, not executed, and
+// logged the way Velero logs them (velero-backup-records.ts).
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   CoreV1Api,
@@ -19,9 +21,11 @@ import {
   type StandInEventKind,
 } from './standin-context.ts';
 import { DeletionController } from './standin-deletions.ts';
+import { DownloadController, type RecordsFailure } from './standin-downloads.ts';
 import { ScheduleController } from './standin-schedules.ts';
 import { isConflict, VeleroApi, type VeleroPlural } from './velero-api.ts';
-import type { HookRun } from './velero-hooks.ts';
+import type { BackupRecordFiles } from './velero-backup-records.ts';
+import type { HookFailure, HookRun } from './velero-hooks.ts';
 import { WatchLoop, type WatchEventType } from './watch-loop.ts';
 import {
   metaTime,
@@ -30,13 +34,16 @@ import {
   type StorageLocationPhase,
   type VeleroBackup,
   type VeleroDeleteBackupRequest,
+  type VeleroDownloadRequest,
   type VeleroObject,
   type VeleroSchedule,
   type VeleroStorageLocation,
 } from './velero-types.ts';
 
 export type { StandInEvent, StandInEventKind } from './standin-context.ts';
-export type { HookRun } from './velero-hooks.ts';
+export type { RecordsFailure } from './standin-downloads.ts';
+export type { BackupRecordFiles } from './velero-backup-records.ts';
+export type { HookFailure, HookRun } from './velero-hooks.ts';
 
 export interface VeleroStandInOptions {
   /** Velero's namespace (default 'velero'); created by start() if missing. */
@@ -52,6 +59,8 @@ export interface VeleroStandInOptions {
    * simulate a Velero restart that keeps its bucket.
    */
   objectStore?: Map<string, VeleroBackup>;
+  /** The log, results and resource list of those backups, by name; share it along with `objectStore`. */
+  recordStore?: Map<string, BackupRecordFiles>;
   /** Called with every event as it is recorded (e.g. console.log while debugging a test). */
   onEvent?: (event: StandInEvent) => void;
 }
@@ -64,7 +73,10 @@ export interface BackupFailureInjection {
   match?: (backup: VeleroBackup) => boolean;
 }
 
-export type HookFailureInjection = (backup: VeleroBackup, pod: V1Pod, hook: HookRun) => boolean;
+export type HookFailureInjection = (backup: VeleroBackup, pod: V1Pod, hook: HookRun) => HookFailure;
+
+/** What a hook prints on stdout when it succeeds (undefined: nothing). */
+export type HookOutput = (backup: VeleroBackup, pod: V1Pod, hook: HookRun) => string | undefined;
 
 /** Backups matching a hold stay InProgress, before their last item block's post hooks, until released. */
 export interface BackupHold {
@@ -92,6 +104,9 @@ export class VeleroStandIn implements StandInContext {
   private readonly objectStore: Map<string, VeleroBackup>;
   private readonly failures: Required<BackupFailureInjection>[] = [];
   private hookFailure: HookFailureInjection = () => false;
+  private hookOutput: HookOutput = () => undefined;
+  private recordsFailure: RecordsFailure = () => false;
+  private readonly recordStore: Map<string, BackupRecordFiles>;
   private readonly holds: HoldState[] = [];
   /** Storage location phases the test declared; the stand-in's "BSL validation" leaves these alone. */
   private readonly declaredPhases = new Map<string, StorageLocationPhase>();
@@ -99,6 +114,7 @@ export class VeleroStandIn implements StandInContext {
   private backups?: BackupController;
   private schedules?: ScheduleController;
   private deletions?: DeletionController;
+  private downloads?: DownloadController;
 
   constructor(
     private readonly kubeConfig: KubeConfig,
@@ -107,6 +123,7 @@ export class VeleroStandIn implements StandInContext {
     this.namespace = options.namespace ?? 'velero';
     this.phaseDelayMs = options.phaseDelayMs ?? 200;
     this.objectStore = options.objectStore ?? new Map();
+    this.recordStore = options.recordStore ?? new Map();
     this.api = new VeleroApi(kubeConfig, this.namespace);
     this.core = kubeConfig.makeApiClient(CoreV1Api);
     this.stopping = new Promise((resolve) => (this.signalStop = resolve));
@@ -142,23 +159,33 @@ export class VeleroStandIn implements StandInContext {
       {
         takeFailure: (backup) => this.takeFailure(backup),
         hookFails: (backup, pod, hook) => this.hookFailure(backup, pod, hook),
+        hookStdout: (backup, pod, hook) => this.hookOutput(backup, pod, hook),
         hold: (backup) => this.holdFor(backup),
       },
       {
         defaultLocation: this.options.defaultStorageLocation ?? 'default',
         serverVersion,
         objectStore: this.objectStore,
+        recordStore: this.recordStore,
       },
     );
     const schedules = new ScheduleController(this, this.options.autoFire ?? false);
-    const deletions = new DeletionController(this, () => backups.running, this.objectStore);
-    [this.backups, this.schedules, this.deletions] = [backups, schedules, deletions];
+    const deletions = new DeletionController(this, () => backups.running, this.objectStore, this.recordStore);
+    const downloads = new DownloadController(this, this.recordStore, () => this.recordsFailure);
+    [this.backups, this.schedules, this.deletions, this.downloads] = [
+      backups,
+      schedules,
+      deletions,
+      downloads,
+    ];
+    await downloads.start();
     await backups.recoverAfterRestart();
     await this.watch<VeleroBackup>('backups', () => backups.kick());
     await this.watch<VeleroSchedule>('schedules', (type, obj) => schedules.onEvent(type, obj));
     await this.watch<VeleroDeleteBackupRequest>('deletebackuprequests', (type, obj) => {
       if (type !== 'DELETED') deletions.onEvent(obj);
     });
+    await this.watch<VeleroDownloadRequest>('downloadrequests', (type, obj) => downloads.onEvent(type, obj));
     await this.watch<VeleroStorageLocation>('backupstoragelocations', (type, obj) => {
       if (type !== 'DELETED') this.validateLocation(obj);
     });
@@ -174,6 +201,7 @@ export class VeleroStandIn implements StandInContext {
     await this.schedules?.stop();
     await this.backups?.settled();
     await this.deletions?.settled();
+    await this.downloads?.stop();
     this.record('server', this.namespace, 'stopped');
   }
 
@@ -211,9 +239,27 @@ export class VeleroStandIn implements StandInContext {
     return injection.phase;
   }
 
-  /** Hooks for which `predicate` returns true fail as if their command exited 1 (undefined: none fail). */
+  /**
+   * Hooks for which `predicate` returns true fail as if their command exited 1, 'timeout': as if it outlasted
+   * the hook's timeout (undefined: none fail).
+   */
   failHooks(predicate?: HookFailureInjection): void {
     this.hookFailure = predicate ?? (() => false);
+  }
+
+  /** What hooks print on stdout when they succeed, as the backup log shows it (undefined: nothing). */
+  setHookOutput(output?: HookOutput): void {
+    this.hookOutput = output ?? (() => undefined);
+  }
+
+  /** The object store fails (HTTP 500) fetches of the records for which `predicate` is true (undefined: none). */
+  failRecords(predicate?: RecordsFailure): void {
+    this.recordsFailure = predicate ?? (() => false);
+  }
+
+  /** The records a backup this stand-in ran left in object storage (uncompressed); undefined before upload. */
+  records(backupName: string): BackupRecordFiles | undefined {
+    return this.recordStore.get(backupName);
   }
 
   setPhaseDelay(ms: number): void {

@@ -132,6 +132,13 @@ export interface VeleroDeleteBackupRequest extends VeleroObject {
   status?: { phase?: 'New' | 'InProgress' | 'Processed'; errors?: string[] | null };
 }
 
+export type DownloadTargetKind = 'BackupLog' | 'BackupResults' | 'BackupResourceList' | (string & {});
+
+export interface VeleroDownloadRequest extends VeleroObject {
+  spec: { target: { kind: DownloadTargetKind; name: string } };
+  status?: { phase?: 'New' | 'Processed'; downloadURL?: string; expiration?: string };
+}
+
 /** metav1.Time serialises with second precision. */
 export function metaTime(at: Date): string {
   return at.toISOString().replace(/\.\d{3}Z$/, 'Z');
