@@ -2,13 +2,18 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
+  ApiException,
   CoreV1Api,
+  CustomObjectsApi,
   KubernetesObjectApi,
   PatchStrategy,
   type KubernetesObject,
+  setHeaderOptions,
 } from '@kubernetes/client-node';
 import { parseAllDocuments, stringify } from 'yaml';
+import { ensureNamespace } from '../support/fake-pods.ts';
 import type { ControlPlane } from './control-plane.ts';
+import { waitFor } from './wait.ts';
 
 const deployDir = fileURLToPath(new URL('../../deploy/', import.meta.url));
 
@@ -23,13 +28,30 @@ export async function applyDeployFile(cp: ControlPlane, file: string): Promise<v
   }
 }
 
+/** The deploy/ files that set up the operator's identity, its rights and the admission policies around it. */
+export const DEPLOY_FILES = [
+  'namespace.yaml',
+  'service-account.yaml',
+  'rbac.yaml',
+  'rbac-pods.yaml',
+  'policy.yaml',
+  'admission/tenant.yaml',
+  'admission/operator-fence.yaml',
+];
+
+export const OPERATOR_USER = 'system:serviceaccount:consistent-backup-system:consistent-backup-operator';
+
 /**
- * Installs the operator's namespace, service account and RBAC from deploy/ exactly as shipped, and returns a
+ * Installs the operator's namespace, service account, RBAC, the ConsistentBackupPolicy and the admission
+ * policies from deploy/ exactly as shipped, waits until the API server enforces the policies, and returns a
  * kubeconfig that authenticates as that service account (a bound token): tests run the operator with the
  * permissions it would have in production, never as cluster-admin.
  */
 export async function operatorKubeconfig(cp: ControlPlane): Promise<string> {
-  for (const file of ['namespace.yaml', 'service-account.yaml', 'rbac.yaml']) await applyDeployFile(cp, file);
+  // deploy/ gives the operator a Role in the Velero namespace.
+  await ensureNamespace(coreApi(cp), 'velero');
+  for (const file of DEPLOY_FILES) await applyDeployFile(cp, file);
+  await waitForAdmissionPolicies(cp);
   const core = cp.kubeConfig.makeApiClient(CoreV1Api);
   const token = await core.createNamespacedServiceAccountToken({
     name: 'consistent-backup-operator',
@@ -51,4 +73,75 @@ export async function operatorKubeconfig(cp: ControlPlane): Promise<string> {
     { mode: 0o600 },
   );
   return path;
+}
+
+/**
+ * The API server loads admission policies asynchronously: wait until a dry run that each policy refuses is
+ * refused by it (a ConsistentBackup naming a storage location the shipped policy does not allow, and a Velero
+ * Backup of kube-system created as the operator).
+ */
+async function waitForAdmissionPolicies(cp: ControlPlane): Promise<void> {
+  const custom = cp.kubeConfig.makeApiClient(CustomObjectsApi);
+  const refusedBy = (policy: string) => (err: unknown) =>
+    err instanceof ApiException && String(err.body).includes(`ValidatingAdmissionPolicy '${policy}'`);
+  await ensureNamespace(coreApi(cp), 'admission-probe');
+  await waitFor(
+    () =>
+      custom
+        .createNamespacedCustomObject({
+          group: 'consistentbackup.io',
+          version: 'v1alpha1',
+          namespace: 'admission-probe',
+          plural: 'consistentbackups',
+          dryRun: 'All',
+          body: {
+            apiVersion: 'consistentbackup.io/v1alpha1',
+            kind: 'ConsistentBackup',
+            metadata: { name: 'probe' },
+            spec: { velero: { storageLocation: 'not-allowed' } },
+          },
+        })
+        .then(
+          () => false,
+          (err: unknown) => refusedBy('consistentbackup-tenant')(err),
+        ),
+    { what: 'the tenant admission policy to be enforced' },
+  );
+  await waitFor(
+    () =>
+      custom
+        .createNamespacedCustomObject(
+          {
+            group: 'velero.io',
+            version: 'v1',
+            namespace: 'velero',
+            plural: 'backups',
+            dryRun: 'All',
+            body: {
+              apiVersion: 'velero.io/v1',
+              kind: 'Backup',
+              metadata: { name: 'probe' },
+              spec: { includedNamespaces: ['kube-system'] },
+            },
+          },
+          impersonate(OPERATOR_USER),
+        )
+        .then(
+          () => false,
+          (err: unknown) => refusedBy('consistentbackup-operator-fence')(err),
+        ),
+    { what: 'the operator fence admission policy to be enforced' },
+  );
+}
+
+function coreApi(cp: ControlPlane): CoreV1Api {
+  return cp.kubeConfig.makeApiClient(CoreV1Api);
+}
+
+/**
+ * Request options that make the admin act as `user` (kubectl --as). The API server gives an impersonated
+ * service account its groups itself.
+ */
+export function impersonate(user: string) {
+  return setHeaderOptions('Impersonate-User', user);
 }
