@@ -36,3 +36,4 @@ export const VELERO_SCHEDULE_NAME_LABEL = 'velero.io/schedule-name';
 export const VELERO_PRE_HOOK_COMMAND_ANNOTATION = 'pre.hook.backup.velero.io/command';
 export const VELERO_POST_HOOK_COMMAND_ANNOTATION = 'post.hook.backup.velero.io/command';
 export const VELERO_LEGACY_HOOK_COMMAND_ANNOTATION = 'hook.backup.velero.io/command';
+export const POLICY_PLURAL = 'consistentbackuppolicies';

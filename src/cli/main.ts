@@ -53,7 +53,6 @@ async function main(): Promise<number> {
     config: {
       veleroNamespace: options.veleroNamespace,
       allowedVeleroNamespaces: options.allowedVeleroNamespaces,
-      allowedStorageLocations: options.allowedStorageLocations,
     },
     concurrency: options.concurrency,
   });

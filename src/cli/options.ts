@@ -10,8 +10,6 @@ export interface OperatorOptions {
   veleroNamespace: string;
   /** Velero namespaces a ConsistentBackup may name (always includes veleroNamespace). */
   allowedVeleroNamespaces: string[];
-  /** BackupStorageLocations a ConsistentBackup may name; empty: any in an allowed Velero namespace. */
-  allowedStorageLocations: string[];
   metricsAddress: string;
   probeAddress: string;
   concurrency: number;
@@ -52,12 +50,6 @@ const flags = {
     type: 'string',
     default: '',
     help: 'comma-separated extra Velero namespaces a ConsistentBackup may name',
-  },
-  'allowed-storage-locations': {
-    env: 'CBO_ALLOWED_STORAGE_LOCATIONS',
-    type: 'string',
-    default: '',
-    help: 'comma-separated BackupStorageLocations a ConsistentBackup may name (empty: any)',
   },
   'metrics-bind-address': {
     env: 'CBO_METRICS_BIND_ADDRESS',
@@ -154,7 +146,6 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): OperatorOp
     local: bool('local'),
     veleroNamespace,
     allowedVeleroNamespaces: [...new Set([veleroNamespace, ...list('allowed-velero-namespaces')])],
-    allowedStorageLocations: list('allowed-storage-locations'),
     metricsAddress: str('metrics-bind-address'),
     probeAddress: str('health-probe-bind-address'),
     concurrency,

@@ -7,8 +7,10 @@ import {
   LABEL_OWNER_NAMESPACE,
   MANAGER_NAME,
   PLURAL,
+  POLICY_PLURAL,
 } from '../api/constants.ts';
 import type { ConsistentBackup } from '../api/consistent-backup.ts';
+import type { ConsistentBackupPolicy } from '../api/consistent-backup-policy.ts';
 import type { OperatorConfig } from '../domain/index.ts';
 import { ConsistentBackupReconciler } from './consistent-backup-reconciler.ts';
 import { PodCache } from './pod-cache.ts';
@@ -25,6 +27,10 @@ export function addConsistentBackupController(manager: Manager, setup: Controlle
   const consistentBackups = manager.informer<ConsistentBackup>({
     resource: { apiVersion: API_VERSION, plural: PLURAL },
   });
+  // Cluster-scoped; only the one named "cluster" is read.
+  const policies = manager.informer<ConsistentBackupPolicy>({
+    resource: { apiVersion: API_VERSION, plural: POLICY_PLURAL },
+  });
   const velero = new VeleroCache(manager, [
     config.veleroNamespace,
     ...(config.allowedVeleroNamespaces ?? []),
@@ -33,6 +39,7 @@ export function addConsistentBackupController(manager: Manager, setup: Controlle
   const reconciler = new ConsistentBackupReconciler({
     config,
     consistentBackups,
+    policies,
     velero,
     pods,
     writes: new Writes(new KubeRest(manager.kubeConfig)),
@@ -46,6 +53,8 @@ export function addConsistentBackupController(manager: Manager, setup: Controlle
   });
   const owner = keyFromLabels(LABEL_OWNER_NAMESPACE, LABEL_OWNER_NAME);
   controller.watch(consistentBackups);
+  // A changed limit concerns every ConsistentBackup.
+  controller.watch(policies, () => consistentBackups.keys());
   // A pod change may change what the hooks of its namespace's ConsistentBackups would reach.
   controller.watch(pods.informer, (pod) =>
     consistentBackups.list(pod.metadata?.namespace).map((cr) => objectKey(cr)),
