@@ -38,7 +38,8 @@ export function loadKubeConfig(explicitPath: string | undefined): KubeConfig {
 
 /**
  * A playground for `npm start` on a machine with no cluster: a local control plane with the CRDs
- * (ours and, where ../shared has them, Velero's), the Velero namespace and the example ConsistentBackup.
+ * (ours and, where ../shared has them, Velero's), the Velero namespace, the ConsistentBackupPolicy of deploy/
+ * and the example ConsistentBackup.
  */
 export async function startLocalPlayground(
   veleroNamespace: string,
@@ -59,12 +60,13 @@ export async function startLocalPlayground(
   await core.createNamespace({ body: { metadata: { name: veleroNamespace } } });
   await core.createNamespace({ body: { metadata: { name: 'demo' } } });
   const objects = KubernetesObjectApi.makeApiClient(kubeConfig);
-  const example = parseAllDocuments(
-    readFileSync(join(projectRoot, 'examples', 'scheduled-postgresql.yaml'), 'utf8'),
+  // The cluster admin's limits, as deploy/ ships them: without them the operator takes no backup.
+  const docs = [join('deploy', 'policy.yaml'), join('examples', 'scheduled-postgresql.yaml')].flatMap(
+    (file) => parseAllDocuments(readFileSync(join(projectRoot, file), 'utf8')),
   );
-  for (const doc of example) {
+  for (const doc of docs) {
     const obj = doc.toJS() as KubernetesObject;
-    obj.metadata = { ...obj.metadata, namespace: 'demo' };
+    if (obj.kind === 'ConsistentBackup') obj.metadata = { ...obj.metadata, namespace: 'demo' };
     await objects.patch(
       obj,
       undefined,

@@ -53,6 +53,7 @@ async function main(): Promise<number> {
     config: {
       veleroNamespace: options.veleroNamespace,
       allowedVeleroNamespaces: options.allowedVeleroNamespaces,
+      ...(options.watchNamespaces.length > 0 && { watchNamespaces: options.watchNamespaces }),
     },
     concurrency: options.concurrency,
   });

@@ -7,6 +7,8 @@ export interface OperatorConfig {
   readonly veleroNamespace: string;
   /** Further Velero namespaces a ConsistentBackup may name (veleroNamespace is always allowed). */
   readonly allowedVeleroNamespaces?: readonly string[];
+  /** The namespaces the operator serves (installed with Roles there); unset: every namespace. */
+  readonly watchNamespaces?: readonly string[];
   /**
    * The ConsistentBackupPolicy's spec, or 'missing'. The reconciler always sets it; unset (unit tests of other
    * concerns) checks no limit.

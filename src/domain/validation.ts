@@ -65,6 +65,18 @@ function durationProblems(cr: ConsistentBackup): Problem[] {
     }));
 }
 
+function servedProblems(config: OperatorConfig, namespace: string): Problem[] {
+  if (!config.watchNamespaces || config.watchNamespaces.includes(namespace)) return [];
+  // Which namespaces it serves is none of this namespace's business.
+  return [
+    {
+      field: 'metadata.namespace',
+      reason: 'NamespaceNotServed',
+      message: 'the operator is installed for a list of namespaces that does not include this one',
+    },
+  ];
+}
+
 function veleroProblems(config: OperatorConfig, veleroNamespace: string): Problem[] {
   if (isVeleroNamespaceAllowed(config, veleroNamespace)) return [];
   return [
@@ -148,6 +160,7 @@ export function validateConsistentBackup(cr: ConsistentBackup, config: OperatorC
   if (schedule && 'problems' in schedule) problems.push(...schedule.problems);
   problems.push(
     ...durationProblems(cr),
+    ...servedProblems(config, owner.namespace),
     ...veleroProblems(config, veleroNamespace),
     ...scopeProblems(cr),
     ...limitProblems(cr, config.limits),

@@ -35,7 +35,7 @@ export function addConsistentBackupController(manager: Manager, setup: Controlle
     config.veleroNamespace,
     ...(config.allowedVeleroNamespaces ?? []),
   ]);
-  const pods = new PodCache(manager);
+  const pods = new PodCache(manager, config.watchNamespaces);
   const reconciler = new ConsistentBackupReconciler({
     config,
     consistentBackups,
@@ -56,9 +56,11 @@ export function addConsistentBackupController(manager: Manager, setup: Controlle
   // A changed limit concerns every ConsistentBackup.
   controller.watch(policies, () => consistentBackups.keys());
   // A pod change may change what the hooks of its namespace's ConsistentBackups would reach.
-  controller.watch(pods.informer, (pod) =>
-    consistentBackups.list(pod.metadata?.namespace).map((cr) => objectKey(cr)),
-  );
+  for (const informer of pods.informers) {
+    controller.watch(informer, (pod) =>
+      consistentBackups.list(pod.metadata?.namespace).map((cr) => objectKey(cr)),
+    );
+  }
   for (const cache of velero.namespaces.values()) {
     controller.watch(cache.backups, owner);
     controller.watch(cache.schedules, owner);

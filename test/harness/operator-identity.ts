@@ -1,6 +1,8 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { cp as cp_, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import {
   ApiException,
   CoreV1Api,
@@ -16,30 +18,37 @@ import type { ControlPlane } from './control-plane.ts';
 import { waitFor } from './wait.ts';
 
 const deployDir = fileURLToPath(new URL('../../deploy/', import.meta.url));
-
-/** Server-side applies the YAML documents of deploy/<file>, as `kubectl apply --server-side` would. */
-export async function applyDeployFile(cp: ControlPlane, file: string): Promise<void> {
-  const objects = KubernetesObjectApi.makeApiClient(cp.kubeConfig);
-  const docs = parseAllDocuments(await readFile(join(deployDir, file), 'utf8'));
-  for (const doc of docs) {
-    const obj = doc.toJS() as KubernetesObject | null;
-    if (obj)
-      await objects.patch(obj, undefined, undefined, 'test-harness', true, PatchStrategy.ServerSideApply);
-  }
-}
-
-/** The deploy/ files that set up the operator's identity, its rights and the admission policies around it. */
-export const DEPLOY_FILES = [
-  'namespace.yaml',
-  'service-account.yaml',
-  'rbac.yaml',
-  'rbac-pods.yaml',
-  'policy.yaml',
-  'admission/tenant.yaml',
-  'admission/operator-fence.yaml',
-];
+const run = promisify(execFile);
 
 export const OPERATOR_USER = 'system:serviceaccount:consistent-backup-system:consistent-backup-operator';
+
+export interface InstallOptions {
+  /** Install with deploy/namespaced/ enabled (Roles per namespace instead of a cluster-wide pod reader). */
+  namespaced?: boolean;
+}
+
+/**
+ * What `kubectl apply -k deploy/` installs, rendered by `kubectl kustomize` from deploy/ as shipped (with the
+ * namespaced component enabled the way its comment says, when asked), without the Deployment: tests run the
+ * operator as a child process instead.
+ */
+async function renderDeploy(cp: ControlPlane, opts: InstallOptions): Promise<KubernetesObject[]> {
+  let dir = deployDir;
+  if (opts.namespaced) {
+    dir = join(cp.dir, 'deploy');
+    await cp_(deployDir, dir, { recursive: true });
+    const file = join(dir, 'kustomization.yaml');
+    const text = await readFile(file, 'utf8');
+    const enabled = text.replace('# components:\n#   - namespaced', 'components:\n  - namespaced');
+    if (enabled === text)
+      throw new Error('deploy/kustomization.yaml no longer offers the namespaced component');
+    await writeFile(file, enabled);
+  }
+  const { stdout } = await run('kubectl', ['kustomize', dir]);
+  return parseAllDocuments(stdout)
+    .map((d) => d.toJS() as KubernetesObject | null)
+    .filter((o): o is KubernetesObject => o !== null && o.kind !== 'Deployment');
+}
 
 /**
  * Installs the operator's namespace, service account, RBAC, the ConsistentBackupPolicy and the admission
@@ -47,10 +56,14 @@ export const OPERATOR_USER = 'system:serviceaccount:consistent-backup-system:con
  * kubeconfig that authenticates as that service account (a bound token): tests run the operator with the
  * permissions it would have in production, never as cluster-admin.
  */
-export async function operatorKubeconfig(cp: ControlPlane): Promise<string> {
+export async function operatorKubeconfig(cp: ControlPlane, opts: InstallOptions = {}): Promise<string> {
   // deploy/ gives the operator a Role in the Velero namespace.
   await ensureNamespace(coreApi(cp), 'velero');
-  for (const file of DEPLOY_FILES) await applyDeployFile(cp, file);
+  const objects = KubernetesObjectApi.makeApiClient(cp.kubeConfig);
+  for (const obj of await renderDeploy(cp, opts)) {
+    if (obj.metadata?.namespace) await ensureNamespace(coreApi(cp), obj.metadata.namespace);
+    await objects.patch(obj, undefined, undefined, 'test-harness', true, PatchStrategy.ServerSideApply);
+  }
   await waitForAdmissionPolicies(cp);
   const core = cp.kubeConfig.makeApiClient(CoreV1Api);
   const token = await core.createNamespacedServiceAccountToken({

@@ -35,6 +35,12 @@ test('the Velero namespace allow-list is trimmed, deduplicated and always includ
   assert.deepEqual(o.allowedVeleroNamespaces, ['velero', 'velero-b']);
 });
 
+test('served namespaces: all by default, else the listed ones once each', () => {
+  assert.deepEqual(parseOptions([], {}).watchNamespaces, []);
+  assert.deepEqual(parseOptions(['--watch-namespaces=a, b,a'], {}).watchNamespaces, ['a', 'b']);
+  assert.deepEqual(parseOptions([], { CBO_WATCH_NAMESPACES: 'c' }).watchNamespaces, ['c']);
+});
+
 for (const [args, message] of [
   [['--concurrency=0'], /--concurrency must be a whole number from 1 to 64, not 0/],
   [['--concurrency=two'], /--concurrency must be a whole number/],
