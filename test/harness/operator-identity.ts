@@ -89,36 +89,44 @@ export async function operatorKubeconfig(cp: ControlPlane, opts: InstallOptions 
 }
 
 /**
- * The API server loads admission policies asynchronously: wait until a dry run that each policy refuses is
- * refused by it (a ConsistentBackup naming a storage location the shipped policy does not allow, and, when
- * Velero's CRDs are installed, a Velero Backup of kube-system created as the operator).
+ * The API server loads admission policies asynchronously (also after a restart, when it must find the
+ * ConsistentBackupPolicy kind again before it can read the parameters): wait until a valid ConsistentBackup
+ * passes a dry run and dry runs that each policy refuses are refused by it (a ConsistentBackup naming a storage
+ * location the shipped policy does not allow, and, when Velero's CRDs are installed, a Velero Backup of
+ * kube-system created as the operator).
  */
-async function waitForAdmissionPolicies(cp: ControlPlane): Promise<void> {
+export async function waitForAdmissionPolicies(cp: ControlPlane, timeoutMs = 30_000): Promise<void> {
   const custom = cp.kubeConfig.makeApiClient(CustomObjectsApi);
   const refusedBy = (policy: string) => (err: unknown) =>
     err instanceof ApiException && String(err.body).includes(`ValidatingAdmissionPolicy '${policy}'`);
   await ensureNamespace(coreApi(cp), 'admission-probe');
+  const probe = (spec: Record<string, unknown>) =>
+    custom.createNamespacedCustomObject({
+      group: 'consistentbackup.io',
+      version: 'v1alpha1',
+      namespace: 'admission-probe',
+      plural: 'consistentbackups',
+      dryRun: 'All',
+      body: {
+        apiVersion: 'consistentbackup.io/v1alpha1',
+        kind: 'ConsistentBackup',
+        metadata: { name: 'probe' },
+        spec,
+      },
+    });
   await waitFor(
-    () =>
-      custom
-        .createNamespacedCustomObject({
-          group: 'consistentbackup.io',
-          version: 'v1alpha1',
-          namespace: 'admission-probe',
-          plural: 'consistentbackups',
-          dryRun: 'All',
-          body: {
-            apiVersion: 'consistentbackup.io/v1alpha1',
-            kind: 'ConsistentBackup',
-            metadata: { name: 'probe' },
-            spec: { velero: { storageLocation: 'not-allowed' } },
-          },
-        })
-        .then(
-          () => false,
-          (err: unknown) => refusedBy('consistentbackup-tenant')(err),
-        ),
-    { what: 'the tenant admission policy to be enforced' },
+    async () =>
+      (await probe({}).then(
+        () => true,
+        () => false,
+      )) &&
+      probe({ velero: { storageLocation: 'not-allowed' } }).then(
+        () => false,
+        (err: unknown) =>
+          refusedBy('consistentbackup-tenant')(err) &&
+          /storageLocation/.test(String((err as ApiException<unknown>).body)),
+      ),
+    { what: 'the tenant admission policy to be enforced', timeoutMs },
   );
   await waitFor(
     () =>
@@ -146,7 +154,7 @@ async function waitForAdmissionPolicies(cp: ControlPlane): Promise<void> {
             refusedBy('consistentbackup-operator-fence')(err) ||
             (err instanceof ApiException && err.code === 404),
         ),
-    { what: 'the operator fence admission policy to be enforced' },
+    { what: 'the operator fence admission policy to be enforced', timeoutMs },
   );
 }
 

@@ -646,6 +646,66 @@ describe("the operator's own identity is fenced (kubectl --as its service accoun
   });
 });
 
+describe('without the cluster policy nothing is admitted', () => {
+  test('a second policy is refused; once the one policy is deleted, tenants and the operator are refused', async () => {
+    const policies = {
+      group: 'consistentbackup.io',
+      version: 'v1alpha1',
+      plural: 'consistentbackuppolicies',
+    };
+    await refuse(
+      'cluster admin creates a second, laxer ConsistentBackupPolicy',
+      admin.createClusterCustomObject({
+        ...policies,
+        body: {
+          apiVersion: 'consistentbackup.io/v1alpha1',
+          kind: 'ConsistentBackupPolicy',
+          metadata: { name: 'lax' },
+          spec: { minScheduleInterval: '1s' },
+        },
+      }),
+      /metadata.name must be "cluster"/,
+    );
+    await admin.deleteClusterCustomObject({ ...policies, name: 'cluster' });
+    await waitFor(
+      () =>
+        create(alice, 'after', {}, true).then(
+          () => false,
+          () => true,
+        ),
+      {
+        what: 'the deleted policy to be noticed',
+      },
+    );
+    await refuse(
+      'tenant creates a ConsistentBackup while the cluster has no policy',
+      create(alice, 'after', {}),
+      /ConsistentBackupPolicy|param/i,
+    );
+    await refuse(
+      'operator creates its own kind of Backup while the cluster has no policy',
+      admin.createNamespacedCustomObject(
+        {
+          ...velero('backups'),
+          body: {
+            apiVersion: 'velero.io/v1',
+            kind: 'Backup',
+            metadata: {
+              name: 'cbo-after',
+              labels: {
+                'app.kubernetes.io/managed-by': 'consistent-backup-operator',
+                'consistentbackup.io/namespace': 'team-a',
+              },
+            },
+            spec: { includedNamespaces: ['team-a'] },
+          },
+        },
+        asOperator,
+      ),
+    );
+  });
+});
+
 /** The cluster admin changes the ConsistentBackupPolicy; counted as an allowed path. */
 async function admin_widens(spec: Record<string, unknown>): Promise<void> {
   await admit(`cluster admin sets ${JSON.stringify(spec)}`, setPolicy(spec));
