@@ -28,7 +28,11 @@ export async function startPlayground(veleroNamespace: string): Promise<VeleroEn
     await applyObject(
       rest,
       { apiVersion: 'consistentbackup.io/v1alpha1', plural: 'consistentbackuppolicies' },
-      parse(await readFile(clusterPolicy, 'utf8')) as { apiVersion: string; kind: string; metadata: { name: string } },
+      parse(await readFile(clusterPolicy, 'utf8')) as {
+        apiVersion: string;
+        kind: string;
+        metadata: { name: string };
+      },
     );
     const hookDir = join(env.dir, 'demo-database');
     await mkdir(hookDir);

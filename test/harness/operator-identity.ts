@@ -32,7 +32,10 @@ export interface InstallOptions {
  * namespaced component enabled the way its comment says, when asked), without the Deployment: tests run the
  * operator as a child process instead.
  */
-async function renderDeploy(cp: Pick<ControlPlane, 'dir'>, opts: InstallOptions): Promise<KubernetesObject[]> {
+async function renderDeploy(
+  cp: Pick<ControlPlane, 'dir'>,
+  opts: InstallOptions,
+): Promise<KubernetesObject[]> {
   let dir = deployDir;
   if (opts.namespaced) {
     dir = join(cp.dir, 'deploy');
@@ -98,7 +101,10 @@ export async function operatorKubeconfig(
  * location the shipped policy does not allow, and, when Velero's CRDs are installed, a Velero Backup of
  * kube-system created as the operator).
  */
-export async function waitForAdmissionPolicies(cp: Pick<ControlPlane, 'kubeConfig'>, timeoutMs = 30_000): Promise<void> {
+export async function waitForAdmissionPolicies(
+  cp: Pick<ControlPlane, 'kubeConfig'>,
+  timeoutMs = 30_000,
+): Promise<void> {
   const custom = cp.kubeConfig.makeApiClient(CustomObjectsApi);
   const refusedBy = (policy: string) => (err: unknown) =>
     err instanceof ApiException && String(err.body).includes(`ValidatingAdmissionPolicy '${policy}'`);
