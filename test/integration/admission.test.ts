@@ -602,6 +602,27 @@ describe("the operator's own identity is fenced (kubectl --as its service accoun
       createAsOperator('deletebackuprequests', dbr('team-b-manual')),
       /deletes only its own backups \(named cbo-\*\), not team-b-manual/,
     );
+    const download = (kind: string, backupName: string) => ({
+      apiVersion: 'velero.io/v1',
+      kind: 'DownloadRequest',
+      metadata: { generateName: `${backupName}-`, labels: labels('team-a') },
+      spec: { target: { kind, name: backupName } },
+    });
+    await refuse(
+      "operator downloads a backup's contents (the namespace's Secrets)",
+      createAsOperator('downloadrequests', download('BackupContents', 'cbo-team-a-db')),
+      /reads only the log, results and resource list of its own backups/,
+    );
+    await refuse(
+      "operator reads another team's backup log",
+      createAsOperator('downloadrequests', download('BackupLog', 'team-b-manual')),
+      /reads only the log, results and resource list of its own backups \(named cbo-\*\), not the BackupLog of team-b-manual/,
+    );
+    await refuse(
+      'operator reads the log of a restore',
+      createAsOperator('downloadrequests', download('RestoreLog', 'cbo-team-a-db')),
+      /reads only the log, results and resource list/,
+    );
     await refuse(
       'operator changes a Schedule it did not make',
       admin.patchNamespacedCustomObject(
@@ -639,6 +660,12 @@ describe("the operator's own identity is fenced (kubectl --as its service accoun
       'operator asks Velero to delete its own backup',
       createAsOperator('deletebackuprequests', dbr('cbo-team-a-db')),
     );
+    for (const kind of ['BackupLog', 'BackupResults', 'BackupResourceList']) {
+      await admit(
+        `operator reads the ${kind} of its own backup`,
+        createAsOperator('downloadrequests', download(kind, 'cbo-team-a-db')),
+      );
+    }
     await admit(
       'operator deletes its Schedule',
       admin.deleteNamespacedCustomObject({ ...velero('schedules'), name: 'cbo-team-a-db' }, asOperator),
