@@ -39,3 +39,4 @@ export const VELERO_EXCLUDE_FROM_BACKUP_LABEL = 'velero.io/exclude-from-backup';
 export const VELERO_PRE_HOOK_COMMAND_ANNOTATION = 'pre.hook.backup.velero.io/command';
 export const VELERO_POST_HOOK_COMMAND_ANNOTATION = 'post.hook.backup.velero.io/command';
 export const VELERO_LEGACY_HOOK_COMMAND_ANNOTATION = 'hook.backup.velero.io/command';
+export const POLICY_PLURAL = 'consistentbackuppolicies';

@@ -77,7 +77,7 @@ async function main(): Promise<number> {
     config: {
       veleroNamespace: options.veleroNamespace,
       allowedVeleroNamespaces: options.allowedVeleroNamespaces,
-      allowedStorageLocations: options.allowedStorageLocations,
+      ...(options.watchNamespaces.length > 0 && { watchNamespaces: options.watchNamespaces }),
     },
     concurrency: options.concurrency,
   });

@@ -10,8 +10,8 @@ export interface OperatorOptions {
   veleroNamespace: string;
   /** Velero namespaces a ConsistentBackup may name (always includes veleroNamespace). */
   allowedVeleroNamespaces: string[];
-  /** BackupStorageLocations a ConsistentBackup may name; empty: any in an allowed Velero namespace. */
-  allowedStorageLocations: string[];
+  /** Namespaces whose ConsistentBackups and pods the operator serves; empty: every namespace. */
+  watchNamespaces: string[];
   metricsAddress: string;
   probeAddress: string;
   concurrency: number;
@@ -53,11 +53,11 @@ const flags = {
     default: '',
     help: 'comma-separated extra Velero namespaces a ConsistentBackup may name',
   },
-  'allowed-storage-locations': {
-    env: 'CBO_ALLOWED_STORAGE_LOCATIONS',
+  'watch-namespaces': {
+    env: 'CBO_WATCH_NAMESPACES',
     type: 'string',
     default: '',
-    help: 'comma-separated BackupStorageLocations a ConsistentBackup may name (empty: any)',
+    help: 'comma-separated namespaces to serve, with pods read per namespace (deploy/namespaced/); empty: all',
   },
   'metrics-bind-address': {
     env: 'CBO_METRICS_BIND_ADDRESS',
@@ -154,7 +154,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): OperatorOp
     local: bool('local'),
     veleroNamespace,
     allowedVeleroNamespaces: [...new Set([veleroNamespace, ...list('allowed-velero-namespaces')])],
-    allowedStorageLocations: list('allowed-storage-locations'),
+    watchNamespaces: [...new Set(list('watch-namespaces'))],
     metricsAddress: str('metrics-bind-address'),
     probeAddress: str('health-probe-bind-address'),
     concurrency,

@@ -8,6 +8,7 @@ import { stepLogger } from '../local-cluster/progress.ts';
 import { startVeleroEnvironment, type VeleroEnvironment } from '../local-cluster/velero-environment.ts';
 
 const demoManifest = fileURLToPath(new URL('../../examples/playground-demo.yaml', import.meta.url));
+const clusterPolicy = fileURLToPath(new URL('../../deploy/policy.yaml', import.meta.url));
 const DEMO_NAMESPACE = 'demo';
 const DEMO_POD = 'database';
 
@@ -23,6 +24,16 @@ export async function startPlayground(veleroNamespace: string): Promise<VeleroEn
   const env = await startVeleroEnvironment({ progress, veleroNamespace });
   try {
     const rest = new KubeRest(env.kubeConfig);
+    // The cluster admin's limits, as deploy/ ships them: without them the operator takes no backup.
+    await applyObject(
+      rest,
+      { apiVersion: 'consistentbackup.io/v1alpha1', plural: 'consistentbackuppolicies' },
+      parse(await readFile(clusterPolicy, 'utf8')) as {
+        apiVersion: string;
+        kind: string;
+        metadata: { name: string };
+      },
+    );
     const hookDir = join(env.dir, 'demo-database');
     await mkdir(hookDir);
     progress(`starting pod ${DEMO_NAMESPACE}/${DEMO_POD}; its hooks run in ${hookDir}`);

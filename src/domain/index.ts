@@ -26,3 +26,4 @@ export { missingHookTargets, skipsBackups, type MissingHookTargets } from './mis
 export { hookStatuses, hooksReadyCondition } from './hooks-ready.ts';
 export { hookCommandsCondition } from './hook-commands.ts';
 export { storageCondition } from './storage-location.ts';
+export { keptByRetentionLock, POLICY_NAME, runNowWaitsUntil, type Limits } from './limits.ts';

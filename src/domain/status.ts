@@ -18,6 +18,7 @@ import { gradeBackup, needsEvidence, type Grade } from './grading.ts';
 import { hookCommandsCondition } from './hook-commands.ts';
 import { hookStatuses, hooksReadyCondition } from './hooks-ready.ts';
 import { lifecyclePhase, readyCondition, type VeleroUnavailable } from './lifecycle.ts';
+import { limitProblems, limitsCondition, runNowWaitsUntil } from './limits.ts';
 import { missingHookTargets, skipsBackups } from './missing-hook-targets.ts';
 import { veleroNames } from './names.ts';
 import { isOwnedBy } from './owner-labels.ts';
@@ -252,6 +253,14 @@ export function computeStatus(inputs: StatusInputs): ComputedStatus {
   else if (!hooksDeclared) conditions = removeCondition(conditions, 'HooksReady');
   const hooks = preflight ? hookStatuses(preflight) : hooksDeclared ? previous.hooks : undefined;
 
+  const runNowWait = runNowWaitsUntil(
+    cr,
+    graded.map((g) => g.backup),
+    config.limits,
+    nowMs,
+  );
+  set(limitsCondition(limitProblems(cr, config.limits), runNowWait, config.limits));
+
   const seenTokens = graded.flatMap((g) => g.backup.metadata.annotations?.[RUN_TOKEN_ANNOTATION] ?? []);
   const tokens = mergeProcessedTokens(previous.processedRunTokens ?? [], seenTokens, runNowToken(cr).token);
   const oneShot =
@@ -294,7 +303,7 @@ export function computeStatus(inputs: StatusInputs): ComputedStatus {
     ...(tokens.length > 0 && { processedRunTokens: tokens }),
     ...(hooks && { hooks }),
   };
-  const wakeups = [rpo?.status.met ? rpo.deadlineMs : undefined, nextRunMs]
+  const wakeups = [rpo?.status.met ? rpo.deadlineMs : undefined, nextRunMs, runNowWait]
     .filter((t): t is number => t !== undefined && t > nowMs)
     .map((t) => Math.min(t - nowMs, MAX_REQUEUE_MS));
   return {

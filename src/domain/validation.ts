@@ -2,10 +2,11 @@
 // condition naming each problem; nothing here throws.
 import type { ConsistentBackup, LabelSelector } from '../api/consistent-backup.ts';
 import { podsLeftOutBy } from './backup-scope.ts';
-import { isStorageLocationAllowed, isVeleroNamespaceAllowed, type OperatorConfig } from './config.ts';
+import { isVeleroNamespaceAllowed, type OperatorConfig } from './config.ts';
 import { parseDuration } from './duration.ts';
 import { hookActions, type HookActions } from './hook-actions.ts';
 import { selectorContradiction } from './label-selector.ts';
+import { limitProblems } from './limits.ts';
 import type { OwnerIdentity } from './names.ts';
 import type { Problem } from './problems.ts';
 import { runNowToken } from './run-now.ts';
@@ -64,24 +65,27 @@ function durationProblems(cr: ConsistentBackup): Problem[] {
     }));
 }
 
-function veleroProblems(cr: ConsistentBackup, config: OperatorConfig, veleroNamespace: string): Problem[] {
-  const problems: Problem[] = [];
-  if (!isVeleroNamespaceAllowed(config, veleroNamespace)) {
-    problems.push({
+function servedProblems(config: OperatorConfig, namespace: string): Problem[] {
+  if (!config.watchNamespaces || config.watchNamespaces.includes(namespace)) return [];
+  // Which namespaces it serves is none of this namespace's business.
+  return [
+    {
+      field: 'metadata.namespace',
+      reason: 'NamespaceNotServed',
+      message: 'the operator is installed for a list of namespaces that does not include this one',
+    },
+  ];
+}
+
+function veleroProblems(config: OperatorConfig, veleroNamespace: string): Problem[] {
+  if (isVeleroNamespaceAllowed(config, veleroNamespace)) return [];
+  return [
+    {
       field: 'spec.velero.namespace',
       reason: 'VeleroNamespaceNotAllowed',
       message: `the operator is not configured to use Velero namespace "${veleroNamespace}"`,
-    });
-  }
-  const location = cr.spec.velero?.storageLocation;
-  if (location !== undefined && !isStorageLocationAllowed(config, location)) {
-    problems.push({
-      field: 'spec.velero.storageLocation',
-      reason: 'StorageLocationNotAllowed',
-      message: `the operator is not configured to allow storage location "${location}"`,
-    });
-  }
-  return problems;
+    },
+  ];
 }
 
 /** Problems that keep hooks from ever running: Velero runs hooks only in pods the backup itself includes. */
@@ -156,8 +160,10 @@ export function validateConsistentBackup(cr: ConsistentBackup, config: OperatorC
   if (schedule && 'problems' in schedule) problems.push(...schedule.problems);
   problems.push(
     ...durationProblems(cr),
-    ...veleroProblems(cr, config, veleroNamespace),
+    ...servedProblems(config, owner.namespace),
+    ...veleroProblems(config, veleroNamespace),
     ...scopeProblems(cr),
+    ...limitProblems(cr, config.limits),
   );
   const hooks = validHooks(cr, problems);
   const token = runNowToken(cr);

@@ -93,12 +93,14 @@ function backupObject(
 
 /**
  * `preflight` is the hooks checked against the namespace's pods; without it (pods not known) nothing is held
- * back for missing hook targets.
+ * back for missing hook targets. While `runNowWaitsUntil` is set (the cluster's minimum interval between
+ * run-now backups), the pending run-now token waits.
  */
 export function desiredVeleroObjects(
   cr: ConsistentBackup,
   config: OperatorConfig,
   preflight?: Preflight,
+  runNowWaitsUntil?: number,
 ): DesiredVeleroObjects {
   const validation = validateConsistentBackup(cr, config);
   if (!validation.ok) return validation;
@@ -137,7 +139,7 @@ export function desiredVeleroObjects(
   }
 
   const token = pendingRunToken(cr);
-  if (token !== undefined && !held) {
+  if (token !== undefined && !held && runNowWaitsUntil === undefined) {
     // Like `velero backup create --from-schedule`: Velero's per-schedule metrics and restores see it.
     const fromSchedule: Record<string, string> = schedule
       ? { [VELERO_SCHEDULE_NAME_LABEL]: names.schedule }

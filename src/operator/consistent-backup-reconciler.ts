@@ -3,11 +3,15 @@
 import type { EventRecorder, Informer, Logger, ReconcileOutcome, Reconciler } from '../core/index.ts';
 import { FINALIZER } from '../api/constants.ts';
 import type { ConsistentBackup } from '../api/consistent-backup.ts';
+import type { ConsistentBackupPolicy } from '../api/consistent-backup-policy.ts';
 import type { VeleroBackup, VeleroSchedule } from '../api/velero.ts';
 import {
   computeStatus,
   desiredVeleroObjects,
+  keptByRetentionLock,
   ownerLabels,
+  POLICY_NAME,
+  runNowWaitsUntil,
   preflightHooks,
   phaseStage,
   type OperatorConfig,
@@ -28,6 +32,8 @@ const VELERO_RECHECK_MS = 30_000;
 export interface ReconcilerDeps {
   config: OperatorConfig;
   consistentBackups: Informer<ConsistentBackup>;
+  /** The cluster admin's limits: only the one named POLICY_NAME counts. */
+  policies: Informer<ConsistentBackupPolicy>;
   velero: VeleroCache;
   /** Pods of the ConsistentBackups' namespaces, for hook preflight. */
   pods: PodCache;
@@ -50,7 +56,8 @@ export class ConsistentBackupReconciler implements Reconciler {
     const cr = this.deps.consistentBackups.get(key);
     if (!cr) return;
     const owner = ownerOf(cr);
-    if (cr.metadata?.deletionTimestamp) return this.finalize(cr, owner);
+    const config = this.config();
+    if (cr.metadata?.deletionTimestamp) return this.finalize(cr, owner, config);
     const finalizers = cr.metadata?.finalizers ?? [];
     if (!finalizers.includes(FINALIZER)) {
       // Before any Velero object exists: objects in another namespace cannot be owned, only cleaned up.
@@ -60,8 +67,9 @@ export class ConsistentBackupReconciler implements Reconciler {
     }
 
     const pods = this.deps.pods.inNamespace(owner.namespace);
-    const desired = desiredVeleroObjects(cr, this.deps.config, preflightHooks(cr, pods));
-    const veleroNamespace = desired.ok ? desired.veleroNamespace : this.deps.config.veleroNamespace;
+    const runNowWait = runNowWaitsUntil(cr, this.deps.velero.ownedBackups(owner), config.limits, this.now());
+    const desired = desiredVeleroObjects(cr, config, preflightHooks(cr, pods), runNowWait);
+    const veleroNamespace = desired.ok ? desired.veleroNamespace : config.veleroNamespace;
     const availability = this.deps.velero.availability(veleroNamespace);
     // Without full caches the status would be computed from a partial picture; they fill within moments.
     if (availability === 'syncing') return { requeueAfterMs: CACHE_SYNC_RETRY_MS };
@@ -103,7 +111,7 @@ export class ConsistentBackupReconciler implements Reconciler {
     const cache = this.deps.velero.namespaces.get(veleroNamespace);
     const inputs = {
       cr,
-      config: this.deps.config,
+      config,
       pods,
       schedule:
         schedule ??
@@ -136,6 +144,12 @@ export class ConsistentBackupReconciler implements Reconciler {
     }
     const wakeups = [computed.requeueAfterMs, retryRecordsMs].filter((t) => t !== undefined);
     return wakeups.length === 0 ? {} : { requeueAfterMs: Math.min(...wakeups) };
+  }
+
+  /** The operator's flags with the cluster's limits as they are now. */
+  private config(): OperatorConfig {
+    const policy = this.deps.policies.get(POLICY_NAME);
+    return { ...this.deps.config, limits: policy?.spec ?? 'missing' };
   }
 
   private async convergeSchedule(
@@ -173,17 +187,25 @@ export class ConsistentBackupReconciler implements Reconciler {
 
   /**
    * Deletion: the Schedule goes; with deletionPolicy Delete every finished backup is deleted through a
-   * DeleteBackupRequest (deleting the Backup object alone would leave the data). The finalizer goes once
-   * nothing the policy removes is left.
+   * DeleteBackupRequest (deleting the Backup object alone would leave the data), except those the cluster's
+   * retention lock still keeps: they expire by their ttl. The finalizer goes once nothing the policy removes
+   * is left.
    */
-  private async finalize(cr: ConsistentBackup, owner: OwnerIdentity): Promise<ReconcileOutcome | void> {
+  private async finalize(
+    cr: ConsistentBackup,
+    owner: OwnerIdentity,
+    config: OperatorConfig,
+  ): Promise<ReconcileOutcome | void> {
     const finalizers = cr.metadata?.finalizers ?? [];
     if (!finalizers.includes(FINALIZER)) return;
     for (const schedule of this.deps.velero.ownedSchedules(owner)) {
       await this.deps.writes.deleteSchedule(schedule.metadata.namespace ?? '', schedule.metadata.name ?? '');
     }
     if (cr.spec.deletionPolicy === 'Delete') {
-      const remaining = this.deps.velero.ownedBackups(owner);
+      const now = this.now();
+      const remaining = this.deps.velero
+        .ownedBackups(owner)
+        .filter((b) => !keptByRetentionLock(b, config.limits, now));
       for (const backup of remaining) {
         // Velero refuses to delete a backup in progress; its next update brings this reconcile back.
         if (phaseStage(backup.status?.phase) !== 'finished') continue;

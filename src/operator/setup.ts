@@ -7,8 +7,10 @@ import {
   LABEL_OWNER_NAMESPACE,
   MANAGER_NAME,
   PLURAL,
+  POLICY_PLURAL,
 } from '../api/constants.ts';
 import type { ConsistentBackup } from '../api/consistent-backup.ts';
+import type { ConsistentBackupPolicy } from '../api/consistent-backup-policy.ts';
 import type { OperatorConfig } from '../domain/index.ts';
 import { ConsistentBackupReconciler } from './consistent-backup-reconciler.ts';
 import { PodCache } from './pod-cache.ts';
@@ -26,15 +28,20 @@ export function addConsistentBackupController(manager: Manager, setup: Controlle
   const consistentBackups = manager.informer<ConsistentBackup>({
     resource: { apiVersion: API_VERSION, plural: PLURAL },
   });
+  // Cluster-scoped; only the one named "cluster" is read.
+  const policies = manager.informer<ConsistentBackupPolicy>({
+    resource: { apiVersion: API_VERSION, plural: POLICY_PLURAL },
+  });
   const velero = new VeleroCache(manager, [
     config.veleroNamespace,
     ...(config.allowedVeleroNamespaces ?? []),
   ]);
-  const pods = new PodCache(manager);
+  const pods = new PodCache(manager, config.watchNamespaces);
   const rest = new KubeRest(manager.kubeConfig);
   const reconciler = new ConsistentBackupReconciler({
     config,
     consistentBackups,
+    policies,
     velero,
     pods,
     writes: new Writes(rest),
@@ -49,10 +56,14 @@ export function addConsistentBackupController(manager: Manager, setup: Controlle
   });
   const owner = keyFromLabels(LABEL_OWNER_NAMESPACE, LABEL_OWNER_NAME);
   controller.watch(consistentBackups);
+  // A changed limit concerns every ConsistentBackup.
+  controller.watch(policies, () => consistentBackups.keys());
   // A pod change may change what the hooks of its namespace's ConsistentBackups would reach.
-  controller.watch(pods.informer, (pod) =>
-    consistentBackups.list(pod.metadata?.namespace).map((cr) => objectKey(cr)),
-  );
+  for (const informer of pods.informers) {
+    controller.watch(informer, (pod) =>
+      consistentBackups.list(pod.metadata?.namespace).map((cr) => objectKey(cr)),
+    );
+  }
   for (const cache of velero.namespaces.values()) {
     controller.watch(cache.backups, owner);
     controller.watch(cache.schedules, owner);

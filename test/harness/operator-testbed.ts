@@ -9,7 +9,7 @@ import type { VeleroBackup, VeleroSchedule } from '../../src/api/velero.ts';
 import { VeleroStandIn } from '../support/velero-standin.ts';
 import { ensureNamespace } from '../support/fake-pods.ts';
 import { startControlPlane, type ControlPlane } from './control-plane.ts';
-import { operatorKubeconfig } from './operator-identity.ts';
+import { operatorKubeconfig, type InstallOptions } from './operator-identity.ts';
 import { OperatorProcess } from './operator-process.ts';
 import { waitFor } from './wait.ts';
 
@@ -22,7 +22,7 @@ export class OperatorTestbed {
     readonly operator: OperatorProcess,
   ) {}
 
-  static async start(operatorArgs: string[] = []): Promise<OperatorTestbed> {
+  static async start(operatorArgs: string[] = [], install: InstallOptions = {}): Promise<OperatorTestbed> {
     const cp = await startControlPlane();
     try {
       await ensureNamespace(cp.kubeConfig.makeApiClient(CoreV1Api), 'velero');
@@ -31,7 +31,7 @@ export class OperatorTestbed {
       await standIn.start();
       await standIn.ensureStorageLocation('default', { phase: 'Available', default: true });
       const operator = await new OperatorProcess({
-        kubeconfigPath: await operatorKubeconfig(cp),
+        kubeconfigPath: await operatorKubeconfig(cp, install),
         args: operatorArgs,
       }).start();
       return new OperatorTestbed(cp, standIn, operator);

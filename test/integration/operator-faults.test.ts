@@ -16,7 +16,7 @@ import {
   replicaEnv,
   scheduledBackup,
 } from '../harness/operator-fixtures.ts';
-import { operatorKubeconfig } from '../harness/operator-identity.ts';
+import { operatorKubeconfig, waitForAdmissionPolicies } from '../harness/operator-identity.ts';
 import { OperatorProcess } from '../harness/operator-process.ts';
 import { OperatorTestbed } from '../harness/operator-testbed.ts';
 import { waitFor } from '../harness/wait.ts';
@@ -186,6 +186,9 @@ test('the API server restarts under the operator: informers recover, old and new
   const warningsBefore = operator.logs.filter((l) => l.level === 'warn').length;
 
   await bed.cp.restartApiServer();
+  // Fail closed: until the restarted API server finds the ConsistentBackupPolicy kind again, the admission
+  // policies refuse every ConsistentBackup.
+  await waitForAdmissionPolicies(bed.cp, 180_000);
 
   await ensureNamespace(bed.core, 'after-restart');
   await bed.kubectl(['apply', '-f', '-'], asList([scheduledBackup('after-restart', 'fresh')]));

@@ -1,10 +1,11 @@
-// A tenant who may manage ConsistentBackups in its own namespace only: whatever it writes into a spec, no
-// backup and no hook reaches another namespace, its names cannot collide with another namespace's Velero
-// objects, and its status says nothing about other namespaces' pods.
+// A tenant who may manage ConsistentBackups in its own namespace only: hooks need its right to exec there,
+// whatever it writes into a spec no backup and no hook reaches another namespace, its names cannot collide
+// with another namespace's Velero objects, and its status and Events say nothing about other namespaces.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import {
   CustomObjectsApi,
+  EventsV1Api,
   KubernetesObjectApi,
   PatchStrategy,
   type KubernetesObject,
@@ -17,12 +18,15 @@ import { OperatorTestbed } from '../harness/operator-testbed.ts';
 import { waitFor } from '../harness/wait.ts';
 
 let bed: OperatorTestbed;
+/** alice: ConsistentBackups in team-a, no pods/exec. */
 let tenant: CustomObjectsApi;
+/** bob: the same plus pods/exec in team-a. */
+let execTenant: CustomObjectsApi;
 
 const cbk = { group: 'consistentbackup.io', version: 'v1alpha1', plural: 'consistentbackups' };
 
 before(async () => {
-  bed = await OperatorTestbed.start(['--allowed-storage-locations=default']);
+  bed = await OperatorTestbed.start();
   for (const ns of ['team-a', 'team-b', 'team-a-x']) await ensureNamespace(bed.core, ns);
   // Pods with the same labels on both sides of the boundary.
   await createFakePod(bed.core, {
@@ -47,15 +51,29 @@ before(async () => {
     } as KubernetesObject,
     {
       apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'RoleBinding',
-      metadata: { name: 'alice-backup-owner', namespace: 'team-a' },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'backup-owner' },
-      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'alice' }],
+      kind: 'Role',
+      metadata: { name: 'pod-exec', namespace: 'team-a' },
+      rules: [{ apiGroups: [''], resources: ['pods/exec'], verbs: ['create'] }],
     } as KubernetesObject,
+    ...[
+      ['alice', 'backup-owner'],
+      ['bob', 'backup-owner'],
+      ['bob', 'pod-exec'],
+    ].map(
+      ([user, role]) =>
+        ({
+          apiVersion: 'rbac.authorization.k8s.io/v1',
+          kind: 'RoleBinding',
+          metadata: { name: `${user}-${role}`, namespace: 'team-a' },
+          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: role },
+          subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: user }],
+        }) as KubernetesObject,
+    ),
   ];
   for (const obj of rbac)
     await objects.patch(obj, undefined, undefined, 'test', true, PatchStrategy.ServerSideApply);
   tenant = (await bed.cp.mintUser('alice', ['tenants'])).kubeConfig.makeApiClient(CustomObjectsApi);
+  execTenant = (await bed.cp.mintUser('bob', ['tenants'])).kubeConfig.makeApiClient(CustomObjectsApi);
 });
 after(async () => {
   await bed?.stop();
@@ -90,25 +108,27 @@ test('the tenant manages ConsistentBackups in its namespace only and cannot touc
   }
 });
 
-test('whatever the spec selects, backups and hooks stay in the tenant namespace and status names no foreign pod', async () => {
-  await tenant.createNamespacedCustomObject({
-    ...cbk,
-    namespace: 'team-a',
-    body: manifest('reach-out', {
-      schedule: '@daily',
-      rpo: '48h',
-      labelSelector: { matchLabels: { app: 'db' } },
-      includedResources: ['pods', 'namespaces', 'secrets'],
-      hooks: [
-        {
-          name: 'db',
-          selector: { matchLabels: { app: 'db' } },
-          container: 'db',
-          pre: [{ command: ['sync'] }],
-        },
-      ],
-    }),
+test('whatever the spec selects, backups and hooks stay in the tenant namespace; status and Events name nothing foreign', async () => {
+  const reachOut = manifest('reach-out', {
+    schedule: '@daily',
+    rpo: '48h',
+    labelSelector: { matchLabels: { app: 'db' } },
+    includedResources: ['pods', 'namespaces', 'secrets'],
+    hooks: [
+      {
+        name: 'db',
+        selector: { matchLabels: { app: 'db' } },
+        container: 'db',
+        pre: [{ command: ['sync'] }],
+      },
+    ],
   });
+  // Without the right to exec into team-a's pods, the tenant cannot make Velero exec there either.
+  await assert.rejects(
+    tenant.createNamespacedCustomObject({ ...cbk, namespace: 'team-a', body: reachOut }),
+    (err: unknown) => apiStatus(err).code === 403 && /create pods\/exec/.test(apiStatus(err).message),
+  );
+  await execTenant.createNamespacedCustomObject({ ...cbk, namespace: 'team-a', body: reachOut });
   const cr = await bed.waitForStatus('team-a', 'reach-out', 'Schedule made', (c) =>
     Boolean(c.status?.scheduleName),
   );
@@ -134,28 +154,36 @@ test('whatever the spec selects, backups and hooks stay in the tenant namespace 
   );
   assert.equal(done.status?.lastBackup?.consistency, 'AppConsistent');
   assert.doesNotMatch(JSON.stringify(done.status), /db-b-secret-name|team-b/);
+  const events = await bed.cp.kubeConfig.makeApiClient(EventsV1Api).listNamespacedEvent({
+    namespace: 'team-a',
+  });
+  assert.ok(events.items.length > 0, 'the operator reported Events to the tenant');
+  assert.doesNotMatch(JSON.stringify(events.items), /db-b-secret-name|team-b/);
 });
 
-test('a Velero namespace or storage location outside the operator configuration is refused', async () => {
+test('a Velero namespace or storage location outside the configuration is refused', async () => {
+  await assert.rejects(
+    tenant.createNamespacedCustomObject({
+      ...cbk,
+      namespace: 'team-a',
+      body: manifest('other-bucket', { schedule: '@daily', velero: { storageLocation: 'attacker-bucket' } }),
+    }),
+    (err: unknown) => /spec\.velero\.storageLocation/.test(apiStatus(err).message),
+  );
   await tenant.createNamespacedCustomObject({
     ...cbk,
     namespace: 'team-a',
     body: manifest('elsewhere', { schedule: '@daily', velero: { namespace: 'kube-system' } }),
   });
-  await tenant.createNamespacedCustomObject({
-    ...cbk,
-    namespace: 'team-a',
-    body: manifest('other-bucket', { schedule: '@daily', velero: { storageLocation: 'attacker-bucket' } }),
-  });
-  for (const name of ['elsewhere', 'other-bucket']) {
-    const cr = await bed.waitForStatus('team-a', name, 'Ready False', (c) => ready(c)?.status === 'False');
-    assert.equal(cr.status?.phase, 'Invalid');
-    assert.match(
-      ready(cr)?.message ?? '',
-      name === 'elsewhere' ? /spec\.velero\.namespace/ : /spec\.velero\.storageLocation/,
-    );
-    assert.deepEqual(await bed.ownedBy('schedules', 'team-a', name), []);
-  }
+  const cr = await bed.waitForStatus(
+    'team-a',
+    'elsewhere',
+    'Ready False',
+    (c) => ready(c)?.status === 'False',
+  );
+  assert.equal(cr.status?.phase, 'Invalid');
+  assert.match(ready(cr)?.message ?? '', /spec\.velero\.namespace/);
+  assert.deepEqual(await bed.ownedBy('schedules', 'team-a', 'elsewhere'), []);
   const custom = bed.cp.kubeConfig.makeApiClient(CustomObjectsApi);
   const inKubeSystem = (await custom.listNamespacedCustomObject({
     group: 'velero.io',

@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
-import { generateApiTypes, generatedPath } from '../../scripts/generate-api-types.ts';
+import { generateApiTypes, targets } from '../../scripts/generate-api-types.ts';
 
-test('src/api/generated/consistentbackup.ts is what `npm run generate` makes of the CRD', async () => {
-  const committed = await readFile(generatedPath, 'utf8');
-  const fresh = await generateApiTypes();
-  assert.ok(fresh.includes('export interface ConsistentBackupSpec'), 'the generator produced the spec type');
-  assert.equal(committed, fresh, 'the CRD and the TypeScript types drifted apart: run `npm run generate`');
-});
+for (const target of targets) {
+  test(`the ${target.kind} types are what \`npm run generate\` makes of its CRD`, async () => {
+    const committed = await readFile(target.generatedPath, 'utf8');
+    const fresh = await generateApiTypes(target);
+    assert.ok(fresh.includes(`export interface ${target.kind}Spec`), 'the generator produced the spec type');
+    assert.equal(committed, fresh, 'the CRD and the TypeScript types drifted apart: run `npm run generate`');
+  });
+}

@@ -6,7 +6,6 @@ test('defaults', () => {
   const o = parseOptions([], {});
   assert.equal(o.veleroNamespace, 'velero');
   assert.deepEqual(o.allowedVeleroNamespaces, ['velero']);
-  assert.deepEqual(o.allowedStorageLocations, []);
   assert.equal(o.concurrency, 4);
   assert.equal(o.leaderElect, false);
   assert.equal(o.leaderElectionNamespace, 'consistent-backup-system');
@@ -31,13 +30,15 @@ test('flags win over environment variables, which win over defaults', () => {
   assert.equal(fromFlags.concurrency, 2);
 });
 
-test('allow-lists are trimmed, deduplicated and always include the Velero namespace', () => {
-  const o = parseOptions(
-    ['--allowed-velero-namespaces', ' velero-b , velero ', '--allowed-storage-locations=a,b'],
-    {},
-  );
+test('the Velero namespace allow-list is trimmed, deduplicated and always include the Velero namespace', () => {
+  const o = parseOptions(['--allowed-velero-namespaces', ' velero-b , velero '], {});
   assert.deepEqual(o.allowedVeleroNamespaces, ['velero', 'velero-b']);
-  assert.deepEqual(o.allowedStorageLocations, ['a', 'b']);
+});
+
+test('served namespaces: all by default, else the listed ones once each', () => {
+  assert.deepEqual(parseOptions([], {}).watchNamespaces, []);
+  assert.deepEqual(parseOptions(['--watch-namespaces=a, b,a'], {}).watchNamespaces, ['a', 'b']);
+  assert.deepEqual(parseOptions([], { CBO_WATCH_NAMESPACES: 'c' }).watchNamespaces, ['c']);
 });
 
 for (const [args, message] of [

@@ -7,11 +7,20 @@ import type {
   Hook,
 } from '../../src/api/consistent-backup.ts';
 import type { VeleroBackup, VeleroBackupStatus, VeleroHookResource } from '../../src/api/velero.ts';
+import type { ConsistentBackupPolicySpec } from '../../src/api/consistent-backup-policy.ts';
 import type { OperatorConfig } from '../../src/domain/config.ts';
 import { ownerLabels } from '../../src/domain/owner-labels.ts';
 import type { PodSummary } from '../../src/domain/pod-summary.ts';
 
 export const config: OperatorConfig = { veleroNamespace: 'velero' };
+/** deploy/policy.yaml's limits. */
+export const POLICY: ConsistentBackupPolicySpec = {
+  minScheduleInterval: '1h',
+  minRunNowInterval: '10m',
+  maxHooks: 8,
+  maxFreezeBudget: '10m',
+  minRetention: '0s',
+};
 export const CREATED = '2025-06-01T00:00:00Z';
 
 export function consistentBackup(

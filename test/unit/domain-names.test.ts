@@ -32,10 +32,10 @@ describe('Velero object names', () => {
     assert.equal(a.runNowBackup('token-1'), b.runNowBackup('token-1'));
   });
 
-  test('names are readable', () => {
+  test('names are readable and carry the prefix the operator fence checks', () => {
     assert.match(
       veleroNames({ namespace: 'shop', name: 'orders-db', uid: UID }).schedule,
-      /^shop-orders-db-[0-9a-f]{12}$/,
+      /^cbo-shop-orders-db-[0-9a-f]{12}$/,
     );
   });
 

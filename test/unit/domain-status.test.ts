@@ -192,7 +192,7 @@ describe('scheduled: the Velero Schedule decides Ready', () => {
       assert.equal(s.phase, phase);
       assert.equal(condition(s, 'Ready').status, ready);
       assert.equal(condition(s, 'Ready').reason, reason);
-      assert.ok(s.scheduleName?.startsWith('shop-orders-db-'));
+      assert.ok(s.scheduleName?.startsWith('cbo-shop-orders-db-'));
     });
   }
 

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import type { ConsistentBackup, HookPreset } from '../../src/api/consistent-backup.ts';
 import type { OperatorConfig } from '../../src/domain/config.ts';
 import { validateConsistentBackup } from '../../src/domain/validation.ts';
-import { config, consistentBackup, hook } from './domain-fixtures.ts';
+import { config, consistentBackup, hook, POLICY } from './domain-fixtures.ts';
 
 const presetBackup = (preset: HookPreset) => consistentBackup({ hooks: [hook({ pre: undefined, preset })] });
 
@@ -178,8 +178,8 @@ describe('validation beyond the schema: problems, never throws', () => {
       consistentBackup({ velero: { storageLocation: 'elsewhere' } }),
       'spec.velero.storageLocation',
       'StorageLocationNotAllowed',
-      /elsewhere/,
-      { veleroNamespace: 'velero', allowedStorageLocations: ['default'] },
+      /allows only default or Velero's default location \(unset\) \(spec.allowedStorageLocations\)/,
+      { veleroNamespace: 'velero', limits: { ...POLICY, allowedStorageLocations: ['default'] } },
     ],
     [
       'run-now token that cannot be one',

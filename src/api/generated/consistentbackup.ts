@@ -12,7 +12,7 @@ export type HookErrorMode = 'Fail' | 'Continue';
  */
 export type PresetName = 'postgresql' | 'mysql' | 'redis' | 'mongodb' | 'fsfreeze';
 /**
- * What happens to the backups when this ConsistentBackup is deleted. Retain: they stay until their ttl. Delete: they are deleted with Velero DeleteBackupRequests (data included). The Velero Schedule is deleted either way.
+ * What happens to the backups when this ConsistentBackup is deleted. Retain: they stay until their ttl. Delete: they are deleted with Velero DeleteBackupRequests (data included), except those younger than the cluster's retention lock. The Velero Schedule is deleted either way. Retain cannot be changed to Delete after creation: a ConsistentBackup never deletes backups that were made to be retained.
  */
 export type DeletionPolicy = 'Retain' | 'Delete';
 /**

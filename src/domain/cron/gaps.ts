@@ -85,3 +85,23 @@ export function largestGap(
   }
   return result;
 }
+
+/**
+ * The smallest gap between consecutive runs, in wall-clock time (a daylight-saving change can shorten one
+ * gap a year by its shift): within a day, and from a matching day's last run to the next matching day's first.
+ */
+export function smallestGapMs(schedule: CronSchedule): number {
+  if (schedule.kind === 'every') return schedule.intervalMs;
+  const times = schedule.timesOfDay;
+  let smallest = Infinity;
+  for (let i = 1; i < times.length; i++)
+    smallest = Math.min(smallest, ((times[i] ?? 0) - (times[i - 1] ?? 0)) * MINUTE_MS);
+  const span = ((times[times.length - 1] ?? 0) - (times[0] ?? 0)) * MINUTE_MS;
+  let previousDay: number | undefined;
+  for (let day = 0; day < HORIZON_DAYS && smallest > DAY_MS - span; day++) {
+    if (!dayMatches(schedule, day)) continue;
+    if (previousDay !== undefined) smallest = Math.min(smallest, (day - previousDay) * DAY_MS - span);
+    previousDay = day;
+  }
+  return smallest;
+}
