@@ -21,17 +21,6 @@ const append = (word: string, extra = '') => ['/bin/sh', '-c', `echo ${word} >> 
 
 const graded = (cr: ConsistentBackup) => cr.status?.lastBackup?.consistency !== undefined;
 
-/** What Velero reported, next to what the operator made of it, for one comparable record. */
-function verdict(last: LastBackupStatus | undefined) {
-  return {
-    phase: last?.phase,
-    hooksAttempted: last?.hooksAttempted,
-    hooksFailed: last?.hooksFailed,
-    consistency: last?.consistency,
-    evidence: last?.evidence,
-  };
-}
-
 /** The log's per-hook numbers must add up to Velero's own counts. */
 function assertEvidenceMatchesVelero(last: LastBackupStatus | undefined): void {
   const hooks = last?.evidence?.hooks ?? [];

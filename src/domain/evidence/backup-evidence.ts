@@ -28,11 +28,17 @@ interface Tally {
   runs: Record<HookPhase, number>;
 }
 
-/** Declared actions per hook and phase, from the Backup Velero ran (not today's spec). */
-function declaredActions(backup: VeleroBackup): Map<string, Record<HookPhase, number>> {
-  const declared = new Map<string, Record<HookPhase, number>>();
+/**
+ * Declared actions per hook and phase, from the Backup Velero ran (not today's spec): for each, whether its
+ * failure stops the pod's remaining hooks of the phase. Velero decides that on the declared onError (unset acts
+ * as Continue), not on the defaulted value it logs.
+ */
+function declaredActions(backup: VeleroBackup): Map<string, Record<HookPhase, boolean[]>> {
+  const declared = new Map<string, Record<HookPhase, boolean[]>>();
+  const stops = (actions: { exec: { onError?: string } }[] | undefined) =>
+    (actions ?? []).map((a) => a.exec.onError === 'Fail');
   for (const r of backup.spec.hooks?.resources ?? []) {
-    declared.set(r.name, { pre: r.pre?.length ?? 0, post: r.post?.length ?? 0 });
+    declared.set(r.name, { pre: stops(r.pre), post: stops(r.post) });
   }
   return declared;
 }
@@ -49,8 +55,8 @@ function missingContainer(error: string): string | undefined {
  */
 function tallyHooks(
   events: readonly HookLogEvent[],
-  declared: ReadonlyMap<string, Record<HookPhase, number>>,
-  containers: ReadonlyMap<string, { hook: string; failStops: boolean }>,
+  declared: ReadonlyMap<string, Record<HookPhase, boolean[]>>,
+  containers: ReadonlyMap<string, string>,
 ): { tallies: Map<string, Tally>; unattributed: number } {
   const tallies = new Map<string, Tally>();
   const tally = (hook: string) => {
@@ -62,41 +68,44 @@ function tallyHooks(
     tally(hook).attempted += n;
     tally(hook).runs[phase] += n;
   };
-  /** The actions of `hook` in `phase` that follow the `done`-th in one pod, which a Fail skips. */
+  /** The actions of `hook` in `phase` that a failure of its `done`-th in one pod skips (none unless Fail). */
   const skippedAfter = (hook: string, phase: HookPhase, done: number) => {
-    const per = declared.get(hook)?.[phase] ?? 0;
-    return per > 0 ? per - (((done - 1) % per) + 1) : 0;
+    const actions = declared.get(hook)?.[phase] ?? [];
+    if (actions.length === 0) return 0;
+    const index = (done - 1) % actions.length;
+    return actions[index] ? actions.length - index - 1 : 0;
   };
   let unattributed = 0;
   // With Velero's default single item-block worker, a pod's hook lines are contiguous: an error belongs to
   // the execution logged just before it, if no error answered that one yet. A command that exits non-zero
   // has its stdout and stderr logged before its error, so output does not answer it.
-  let open: { hook: string; phase: HookPhase; failStops: boolean; done: number } | undefined;
+  let open: { hook: string; phase: HookPhase; done: number } | undefined;
   let streak: { hook: string; phase: HookPhase; done: number } | undefined;
   for (const event of events) {
     if (event.kind === 'run') {
       count(event.hook, event.phase);
       const done = streak?.hook === event.hook && streak.phase === event.phase ? streak.done + 1 : 1;
       streak = { hook: event.hook, phase: event.phase, done };
-      open = { hook: event.hook, phase: event.phase, failStops: event.failStops, done };
+      open = { hook: event.hook, phase: event.phase, done };
     } else if (event.kind === 'error') {
       const container = missingContainer(event.error);
       if (container !== undefined) {
         // Fails before "running exec hook", at the first of the hook's actions in that pod.
-        const spec =
-          event.source === 'annotation' ? undefined : containers.get(`${event.phase}/${container}`);
-        const hook = event.source === 'annotation' ? ANNOTATION_HOOK_NAME : spec?.hook;
+        const hook =
+          event.source === 'annotation'
+            ? ANNOTATION_HOOK_NAME
+            : containers.get(`${event.phase}/${container}`);
         if (hook === undefined) {
           unattributed++;
         } else {
           count(hook, event.phase);
           tally(hook).failed++;
-          if (spec?.failStops) count(hook, event.phase, skippedAfter(hook, event.phase, 1));
+          count(hook, event.phase, skippedAfter(hook, event.phase, 1));
         }
         streak = undefined;
       } else if (open && open.phase === event.phase) {
         tally(open.hook).failed++;
-        if (open.failStops) count(open.hook, open.phase, skippedAfter(open.hook, open.phase, open.done));
+        count(open.hook, open.phase, skippedAfter(open.hook, open.phase, open.done));
         streak = undefined;
       } else {
         unattributed++;
@@ -165,13 +174,12 @@ function podsLeftOut(results: string): string[] {
 export function summarizeEvidence(backup: VeleroBackup, records: VeleroRecords): BackupEvidence {
   const namespace = backup.spec.includedNamespaces?.[0] ?? '';
   const declared = declaredActions(backup);
-  const containers = new Map<string, { hook: string; failStops: boolean }>();
+  const containers = new Map<string, string>();
   for (const r of backup.spec.hooks?.resources ?? []) {
     for (const phase of ['pre', 'post'] as const) {
       for (const action of r[phase] ?? []) {
         const key = `${phase}/${action.exec.container ?? ''}`;
-        if (!containers.has(key))
-          containers.set(key, { hook: r.name, failStops: action.exec.onError === 'Fail' });
+        if (!containers.has(key)) containers.set(key, r.name);
       }
     }
   }
@@ -183,13 +191,13 @@ export function summarizeEvidence(backup: VeleroBackup, records: VeleroRecords):
     const actions = declared.get(name);
     const pods = actions
       ? Math.max(
-          actions.pre > 0 ? Math.ceil(t.runs.pre / actions.pre) : 0,
-          actions.post > 0 ? Math.ceil(t.runs.post / actions.post) : 0,
+          actions.pre.length > 0 ? Math.ceil(t.runs.pre / actions.pre.length) : 0,
+          actions.post.length > 0 ? Math.ceil(t.runs.post / actions.post.length) : 0,
         )
       : 0;
     return {
       name,
-      expected: actions ? pods * (actions.pre + actions.post) : t.attempted,
+      expected: actions ? pods * (actions.pre.length + actions.post.length) : t.attempted,
       attempted: t.attempted,
       failed: t.failed,
     };

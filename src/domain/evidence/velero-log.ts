@@ -1,7 +1,8 @@
 // The hook lines of a Velero backup log (v1.18: internal/hook/item_hook_handler.go and
 // pkg/podexec/pod_command_executor.go). A hook execution logs "running exec hook" with its hook name, then
 // "stdout: ..." and "stderr: ..." unless it timed out; a failure logs "Error executing hook" with the phase but
-// no hook name; a missing container fails before "running exec hook". No line names the pod.
+// no hook name; a missing container fails before "running exec hook"; a hook of a pod that already finished
+// logs "Pod entered phase ..." instead. No line names the pod.
 import { parseLogfmt } from './logfmt.ts';
 
 export type HookPhase = 'pre' | 'post';
@@ -12,8 +13,6 @@ export type HookLogEvent =
       readonly hook: string;
       readonly phase: HookPhase;
       readonly container: string;
-      /** Fail stops the pod's remaining hooks of the phase: Velero counts them as attempted, logs nothing. */
-      readonly failStops: boolean;
     }
   | { readonly kind: 'stdout'; readonly hook: string; readonly text: string }
   | {
@@ -37,13 +36,10 @@ export function readHookLog(log: string): HookLogEvent[] {
     const phase = phaseOf(f.hookPhase);
     const msg = f.msg ?? '';
     if (msg === 'running exec hook' && phase && f.hookName) {
-      events.push({
-        kind: 'run',
-        hook: f.hookName,
-        phase,
-        container: f.hookContainer ?? '',
-        failStops: f.hookOnError === 'Fail',
-      });
+      events.push({ kind: 'run', hook: f.hookName, phase, container: f.hookContainer ?? '' });
+    } else if (msg.startsWith('Pod entered phase ') && phase && f.hookName) {
+      // A finished pod's hooks are skipped without error, and Velero counts them as attempted.
+      events.push({ kind: 'run', hook: f.hookName, phase, container: f.hookContainer ?? '' });
     } else if (msg.startsWith('stdout: ') && f.hookName) {
       events.push({ kind: 'stdout', hook: f.hookName, text: msg.slice('stdout: '.length) });
     } else if (msg === 'Error executing hook' && phase) {
