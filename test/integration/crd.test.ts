@@ -117,6 +117,32 @@ describe('installation', () => {
     const schedule = raw.spec.versions[0]?.schema.openAPIV3Schema.properties.spec.properties.schedule;
     assert.ok((schedule?.['x-kubernetes-validations']?.length ?? 0) > 5, 'CEL rules survived the install');
   });
+
+  test("`kubectl get backup` stays Velero's: our CRDs claim no category or name of Velero's", async () => {
+    const crds = await cp.kubeConfig.makeApiClient(ApiextensionsV1Api).listCustomResourceDefinition();
+    const ours = crds.items.filter((c) => c.spec.group === 'consistentbackup.io');
+    assert.ok(ours.length >= 2, ours.map((c) => c.metadata?.name).join(', '));
+    for (const crd of ours) {
+      assert.deepEqual(crd.status?.acceptedNames?.categories ?? [], [], crd.metadata?.name);
+    }
+    await objects.createNamespacedCustomObject({
+      group: 'velero.io',
+      version: 'v1',
+      plural: 'backups',
+      namespace: 'velero',
+      body: {
+        apiVersion: 'velero.io/v1',
+        kind: 'Backup',
+        metadata: { name: 'made-by-hand' },
+        spec: { includedNamespaces: [NAMESPACE] },
+      },
+    });
+    assert.equal(
+      (await kubectl('get', 'backup', '-n', 'velero', '-o', 'name')).trim(),
+      'backup.velero.io/made-by-hand',
+    );
+    await kubectl('delete', 'backup', 'made-by-hand', '-n', 'velero');
+  });
 });
 
 describe('kubectl explain teaches the API', () => {
