@@ -17,25 +17,9 @@ PROM_OPERATOR_VERSION="${CBO_PROMETHEUS_OPERATOR_VERSION:-v0.85.0}"
 MONITORING_CRDS="$CACHE_DIR/prometheus-operator-crds-$PROM_OPERATOR_VERSION"
 
 command -v go >/dev/null || { echo "build-platform-tools: Go (1.25 or newer) is required" >&2; exit 1; }
-export CGO_ENABLED=0 GOFLAGS=-mod=mod GOTOOLCHAIN="${GOTOOLCHAIN:-local}"
-started=$(date +%s)
-log() { printf '[build-platform-tools %4ss] %s\n' "$(($(date +%s) - started))" "$*" >&2; }
-
-# A Go build prints nothing for minutes: say that it is still going.
-with_heartbeat() {
-  local what=$1; shift
-  "$@" &
-  local pid=$! t=0
-  while kill -0 "$pid" 2>/dev/null; do
-    sleep 5; t=$((t + 5))
-    [ $((t % 30)) -eq 0 ] && log "  still building $what (${t}s)"
-  done
-  wait "$pid"
-}
-
-mkdir -p "$CACHE_DIR"
-exec 9>"$CACHE_DIR/.build.lock"
-flock 9
+SCRIPT_NAME=build-platform-tools
+# shellcheck source=lib/go-build.sh
+source "$(dirname "$0")/lib/go-build.sh"
 
 build_helm() {
   log "[1/4] helm $HELM_VERSION -> $HELM_DIR (cold: ~4 min)"

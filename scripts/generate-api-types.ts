@@ -35,6 +35,7 @@ const typeNames: Record<string, string> = {
   status: 'ConsistentBackupStatus',
   'status.conditions[]': 'Condition',
   'status.phase': 'ConsistentBackupPhase',
+  'status.problem': 'ConsistentBackupProblem',
   'status.lastBackup': 'LastBackupStatus',
   'status.lastBackup.trigger': 'BackupTrigger',
   'status.lastBackup.consistency': 'Consistency',

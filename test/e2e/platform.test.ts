@@ -113,6 +113,10 @@ test('Argo CD health through real runs, and the metrics after real graded backup
     (cr) => condition(cr, 'StorageAvailable')?.status === 'False',
     'Degraded',
   );
+  // kubectl get tells the truth without describe: the missing storage location is in the PROBLEM column.
+  const table = await bed.kubectl(['get', '-n', namespace, 'cbk', 'no-storage']);
+  assert.match(table.split('\n')[0] ?? '', /PROBLEM/);
+  assert.match(table.split('\n')[1] ?? '', /StorageLocationNotFound/);
   await bed.applyConsistentBackup(namespace, 'bad-preset', {
     schedule: '0 3 * * *',
     hooks: [

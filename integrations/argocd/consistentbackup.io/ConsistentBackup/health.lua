@@ -82,18 +82,15 @@ if ready == nil or ready.status ~= "True" then
   hs.message = ready and explain(ready) or "No Ready condition yet"
   return hs
 end
+for _, type in ipairs({ "RPOMet", "LastBackupConsistent" }) do
+  local c = condition(type)
+  if c ~= nil and c.status == "False" then
+    hs.status = "Degraded"
+    hs.message = explain(c)
+    return hs
+  end
+end
 local rpo = condition("RPOMet")
-if rpo ~= nil and rpo.status == "False" then
-  hs.status = "Degraded"
-  hs.message = explain(rpo)
-  return hs
-end
-local consistent = condition("LastBackupConsistent")
-if consistent ~= nil and consistent.status == "False" then
-  hs.status = "Degraded"
-  hs.message = explain(consistent)
-  return hs
-end
 hs.status = "Healthy"
 hs.message = rpo and rpo.message or ready.message
 return hs
