@@ -20,6 +20,15 @@ local function explain(c)
   return c.reason .. ": " .. c.message
 end
 
+-- The first of these conditions that is False, if any.
+local function firstFalse(types)
+  for _, type in ipairs(types) do
+    local c = condition(type)
+    if c ~= nil and c.status == "False" then return c end
+  end
+  return nil
+end
+
 if status == nil or (status.observedGeneration or 0) < generation then
   hs.status = "Progressing"
   hs.message = "Waiting for the operator to observe generation " .. generation
@@ -39,13 +48,11 @@ if obj.spec.suspend then
 end
 
 -- Trouble that no waiting cures, in the order a human should fix it.
-for _, type in ipairs({ "StorageAvailable", "HooksReady", "RPOAchievable" }) do
-  local c = condition(type)
-  if c ~= nil and c.status == "False" then
-    hs.status = "Degraded"
-    hs.message = explain(c)
-    return hs
-  end
+local trouble = firstFalse({ "StorageAvailable", "HooksReady", "RPOAchievable" })
+if trouble ~= nil then
+  hs.status = "Degraded"
+  hs.message = explain(trouble)
+  return hs
 end
 
 local last = status.lastBackup
@@ -82,13 +89,11 @@ if ready == nil or ready.status ~= "True" then
   hs.message = ready and explain(ready) or "No Ready condition yet"
   return hs
 end
-for _, type in ipairs({ "RPOMet", "LastBackupConsistent" }) do
-  local c = condition(type)
-  if c ~= nil and c.status == "False" then
-    hs.status = "Degraded"
-    hs.message = explain(c)
-    return hs
-  end
+trouble = firstFalse({ "RPOMet", "LastBackupConsistent" })
+if trouble ~= nil then
+  hs.status = "Degraded"
+  hs.message = explain(trouble)
+  return hs
 end
 local rpo = condition("RPOMet")
 hs.status = "Healthy"
