@@ -1,6 +1,8 @@
 # syntax=docker/dockerfile:1
+# Node 20: the version the tests run on (test/unit/packaging.test.ts keeps the two equal). Node 20 reaches end of
+# life in April 2026; move the tests and this image to Node 22 or 24 together.
 # Build: compile TypeScript with the dev dependencies.
-FROM node:22-bookworm-slim AS build
+FROM node:20-bookworm-slim AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts
@@ -9,7 +11,7 @@ COPY src ./src
 RUN npm run build
 
 # Runtime: production dependencies only, non-root numeric user, nothing written to the root filesystem.
-FROM node:22-bookworm-slim
+FROM node:20-bookworm-slim
 ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json ./

@@ -20,25 +20,9 @@ MOTO_DIR="$CACHE_DIR/moto-$MOTO_VERSION"
 command -v go >/dev/null || { echo "build-velero-env: Go (1.25 or newer) is required" >&2; exit 1; }
 command -v python3 >/dev/null || { echo "build-velero-env: python3 is required (for moto)" >&2; exit 1; }
 
-export CGO_ENABLED=0 GOFLAGS=-mod=mod GOTOOLCHAIN="${GOTOOLCHAIN:-local}"
-started=$(date +%s)
-log() { printf '[build-velero-env %4ss] %s\n' "$(($(date +%s) - started))" "$*" >&2; }
-
-# A Go build prints nothing for minutes: say that it is still going.
-with_heartbeat() {
-  local what=$1; shift
-  "$@" &
-  local pid=$! t=0
-  while kill -0 "$pid" 2>/dev/null; do
-    sleep 5; t=$((t + 5))
-    [ $((t % 30)) -eq 0 ] && log "  still building $what (${t}s)"
-  done
-  wait "$pid"
-}
-
-mkdir -p "$CACHE_DIR"
-exec 9>"$CACHE_DIR/.build.lock"
-flock 9
+SCRIPT_NAME=build-velero-env
+# shellcheck source=lib/go-build.sh
+source "$(dirname "$0")/lib/go-build.sh"
 
 module_dir() { (cd "$1" && go mod download -json "$2@$3" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p'); }
 

@@ -40,6 +40,7 @@ const consistentBackupTypeNames: Record<string, string> = {
   status: 'ConsistentBackupStatus',
   'status.conditions[]': 'Condition',
   'status.phase': 'ConsistentBackupPhase',
+  'status.problem': 'ConsistentBackupProblem',
   'status.lastBackup': 'LastBackupStatus',
   'status.lastBackup.trigger': 'BackupTrigger',
   'status.lastBackup.consistency': 'Consistency',

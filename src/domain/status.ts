@@ -24,6 +24,7 @@ import { veleroNames } from './names.ts';
 import { isOwnedBy } from './owner-labels.ts';
 import type { PodSummary } from './pod-summary.ts';
 import { preflightHooks } from './preflight.ts';
+import { problemSummary } from './problem-summary.ts';
 import { evaluateRpo, rpoAchievability, type RecoveryPoint } from './rpo.ts';
 import { mergeProcessedTokens, runNowToken } from './run-now.ts';
 import { nextRunTime } from './schedule.ts';
@@ -280,10 +281,12 @@ export function computeStatus(inputs: StatusInputs): ComputedStatus {
     )
     .map((g) => g.backup);
 
+  const problem = problemSummary(conditions);
   const status: ConsistentBackupStatus = {
     ...(generation !== undefined && { observedGeneration: generation }),
     conditions,
     phase: lifecyclePhase(lifecycle),
+    ...(problem && { problem }),
     ...((valid?.veleroNamespace ?? previous.veleroNamespace) && {
       veleroNamespace: valid?.veleroNamespace ?? previous.veleroNamespace,
     }),

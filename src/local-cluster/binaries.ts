@@ -25,7 +25,7 @@ export interface VeleroBinaries {
  * Runs one of scripts/ and reads the `NAME=path` lines it prints. The scripts reuse their cache, so this is
  * quick when the parts exist and builds them (minutes, progress on stderr) when they do not: never a manual step.
  */
-async function runCacheScript<K extends string>(
+export async function runCacheScript<K extends string>(
   script: string,
   keys: readonly K[],
 ): Promise<Record<K, string>> {

@@ -24,6 +24,7 @@ import type { VeleroCache } from './velero-cache.ts';
 import { deleteRequestFor } from './delete-requests.ts';
 import type { Writes } from './velero-writes.ts';
 import type { VeleroRecordsReader } from './velero-records.ts';
+import type { RecoverabilityMetrics } from './recoverability-metrics.ts';
 
 const CACHE_SYNC_RETRY_MS = 500;
 /** As often as the informers retry a missing resource. */
@@ -42,6 +43,8 @@ export interface ReconcilerDeps {
   records: VeleroRecordsReader;
   events: EventRecorder;
   logger: Logger;
+  /** Per-ConsistentBackup series; none when omitted. */
+  metrics?: RecoverabilityMetrics;
   now?: () => number;
 }
 
@@ -54,7 +57,7 @@ export class ConsistentBackupReconciler implements Reconciler {
 
   async reconcile(key: string): Promise<ReconcileOutcome | void> {
     const cr = this.deps.consistentBackups.get(key);
-    if (!cr) return;
+    if (!cr) return this.deps.metrics?.forget(key);
     const owner = ownerOf(cr);
     const config = this.config();
     if (cr.metadata?.deletionTimestamp) return this.finalize(cr, owner, config);
@@ -137,6 +140,7 @@ export class ConsistentBackupReconciler implements Reconciler {
       });
       for (const event of statusEvents(cr.status, status)) this.deps.events.event(cr, event);
     }
+    this.deps.metrics?.observe({ ...cr, status });
     if (unavailable) {
       // Not an error to back off from: the Velero caches retry by themselves, and this looks again when they
       // may have filled, without an ever longer wait once Velero is installed.

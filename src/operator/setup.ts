@@ -17,6 +17,7 @@ import { PodCache } from './pod-cache.ts';
 import { VeleroCache } from './velero-cache.ts';
 import { Writes } from './velero-writes.ts';
 import { VeleroRecordsReader } from './velero-records.ts';
+import { RecoverabilityMetrics } from './recoverability-metrics.ts';
 
 export interface ControllerSetup {
   config: OperatorConfig;
@@ -48,6 +49,7 @@ export function addConsistentBackupController(manager: Manager, setup: Controlle
     records: new VeleroRecordsReader(rest, manager.logger),
     events: manager.eventRecorder(`${API_VERSION.split('/')[0]}/${MANAGER_NAME}`),
     logger: manager.logger,
+    metrics: new RecoverabilityMetrics(manager.metrics.registry),
   });
   const controller = manager.controller({
     name: 'consistentbackup',

@@ -257,9 +257,13 @@ describe('invalid ConsistentBackups are refused with a message naming the field'
       [/spec\.timeZone/, /should match/],
     ],
     ['time zone Local', (cr) => (cr.spec.timeZone = 'Local'), [/spec\.timeZone/, /must name a zone/]],
-    ['rpo in days', (cr) => (cr.spec.rpo = '1d'), [/spec\.rpo/, /should match/]],
+    ['rpo in days', (cr) => (cr.spec.rpo = '1d'), [/spec\.rpo/, /must be a duration such as 90m, 26h/]],
     ['rpo below a minute', (cr) => (cr.spec.rpo = '30s'), [/spec\.rpo/, /at least 1m/]],
-    ['ttl not a duration', (cr) => (cr.spec.ttl = 'forever'), [/spec\.ttl/, /should match/]],
+    [
+      'ttl not a duration',
+      (cr) => (cr.spec.ttl = 'forever'),
+      [/spec\.ttl/, /must be a duration such as 720h/],
+    ],
     ['ttl zero', (cr) => (cr.spec.ttl = '0s'), [/spec\.ttl/, /at least 1m/]],
     ['suspend not a boolean', (_, spec) => (spec.suspend = 'yes'), [/spec\.suspend/, /boolean/]],
     [
@@ -386,7 +390,7 @@ describe('invalid ConsistentBackups are refused with a message naming the field'
     [
       'timeout without unit',
       (cr) => (firstPre(cr).timeout = '30'),
-      [/spec\.hooks\[0\]\.pre\[0\]\.timeout/, /should match/],
+      [/spec\.hooks\[0\]\.pre\[0\]\.timeout/, /timeout must be a duration such as 30s/],
     ],
     [
       'timeout zero',
@@ -409,7 +413,7 @@ describe('invalid ConsistentBackups are refused with a message naming the field'
         delete firstHook(cr).pre,
         delete firstHook(cr).post
       ),
-      [/spec\.hooks\[0\]\.preset\.freezeBudget/, /should match/],
+      [/spec\.hooks\[0\]\.preset\.freezeBudget/, /freezeBudget must be a duration such as 30s/],
     ],
     [
       'preset parameter not a string',

@@ -66,11 +66,11 @@ export interface ConsistentBackupSpec {
    */
   suspend?: boolean;
   /**
-   * Recovery point objective, a duration such as 25h or 90m (units h, m, s): the newest consistent backup must have started at most this long ago. Status reports RPOMet and RPOAchievable; the RPO must exceed the largest gap between scheduled runs, since a backup also takes time to start and finish. Unset: no RPO is tracked.
+   * Recovery point objective, a duration such as 25h or 90m (units h, m, s; at least 1m): the newest consistent backup must have started at most this long ago. Status reports RPOMet and RPOAchievable; the RPO must exceed the largest gap between scheduled runs, since a backup also takes time to start and finish. Unset: no RPO is tracked.
    */
   rpo?: string;
   /**
-   * How long Velero keeps each backup before deleting it, a duration such as 720h. Unset: Velero's default (720h). Keep it longer than the gaps between scheduled runs, or there are times with no backup at all.
+   * How long Velero keeps each backup before deleting it, a duration such as 720h (at least 1m). Unset: Velero's default (720h). Keep it longer than the gaps between scheduled runs, or there are times with no backup at all.
    */
   ttl?: string;
   labelSelector?: LabelSelector;
@@ -244,6 +244,7 @@ export interface ConsistentBackupStatus {
    * @maxItems 16
    */
   conditions?: Condition[];
+  problem?: ConsistentBackupProblem;
   phase?: ConsistentBackupPhase;
   /**
    * Namespace of the Velero objects this ConsistentBackup owns.
@@ -311,6 +312,14 @@ export interface Condition {
    * Human-readable details about the transition.
    */
   message: string;
+}
+/**
+ * The first condition that says something is wrong (Ready, StorageAvailable, HooksReady, HookCommandsSafe, RPOAchievable, RPOMet, LastBackupConsistent, in that order); unset when nothing is. Shown by kubectl get.
+ */
+export interface ConsistentBackupProblem {
+  condition?: string;
+  reason?: string;
+  message?: string;
 }
 /**
  * The most recent backup, finished or not.
