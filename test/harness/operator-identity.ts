@@ -31,7 +31,8 @@ export async function applyDeployFile(cp: Pick<ControlPlane, 'kubeConfig'>, file
 export async function operatorKubeconfig(
   cp: Pick<ControlPlane, 'kubeConfig' | 'dir' | 'server'>,
 ): Promise<string> {
-  for (const file of ['namespace.yaml', 'service-account.yaml', 'rbac.yaml']) await applyDeployFile(cp, file);
+  for (const file of ['namespace.yaml', 'service-account.yaml', 'rbac.yaml', 'rbac-restore.yaml'])
+    await applyDeployFile(cp, file);
   const core = cp.kubeConfig.makeApiClient(CoreV1Api);
   const token = await core.createNamespacedServiceAccountToken({
     name: 'consistent-backup-operator',

@@ -1,0 +1,80 @@
+// The ConsistentRestore and RestoreDrill types, written to match crds/consistentbackup.io_consistentrestores.yaml
+// and crds/consistentbackup.io_restoredrills.yaml (test/unit/api-restore-schema.test.ts compares them).
+import type { Condition } from './consistent-backup.ts';
+import type { ObjectMeta } from './object-meta.ts';
+
+export const RESTORE_KIND = 'ConsistentRestore';
+export const RESTORE_PLURAL = 'consistentrestores';
+export const DRILL_KIND = 'RestoreDrill';
+export const DRILL_PLURAL = 'restoredrills';
+
+export interface PodSelector {
+  matchLabels?: Record<string, string>;
+}
+
+export interface RestoreExecAction {
+  command: string[];
+  onError?: 'Continue' | 'Fail';
+  execTimeout?: string;
+  waitTimeout?: string;
+  waitForReady?: boolean;
+}
+
+export interface RestoreHook {
+  name: string;
+  selector: PodSelector;
+  container?: string;
+  exec?: RestoreExecAction[];
+  init?: { initContainers: Record<string, unknown>[]; timeout?: string };
+}
+
+export type CheckPresetName = 'postgresql' | 'mysql' | 'redis';
+
+export interface RestoreCheck {
+  name: string;
+  selector: PodSelector;
+  container?: string;
+  preset?: { name: CheckPresetName; timeout?: string; parameters?: Record<string, string> };
+  command?: string[];
+  timeout?: string;
+  waitTimeout?: string;
+}
+
+export type RestoreTarget = 'ScratchNamespace' | 'InPlace';
+
+export interface ConsistentRestoreSpec {
+  source: { consistentBackup: string; backup?: string };
+  target?: RestoreTarget;
+  hooks?: RestoreHook[];
+  checks?: RestoreCheck[];
+}
+
+export type RestorePhase = 'Pending' | 'Invalid' | 'Refused' | 'Restoring' | 'Succeeded' | 'Failed';
+
+export interface ConsistentRestoreStatus {
+  observedGeneration?: number;
+  phase?: RestorePhase;
+  message?: string;
+  veleroNamespace?: string;
+  restoreName?: string;
+  backupName?: string;
+  recoveryPoint?: string;
+  targetNamespace?: string;
+  startTime?: string;
+  completionTime?: string;
+  duration?: string;
+  durationSeconds?: number;
+  veleroPhase?: string;
+  hooks?: { expected?: number; attempted?: number; failed?: number };
+  warnings?: number;
+  errors?: number;
+  conditions?: Condition[];
+}
+
+export interface ConsistentRestore {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: ObjectMeta;
+  spec: ConsistentRestoreSpec;
+  status?: ConsistentRestoreStatus;
+}
