@@ -78,3 +78,52 @@ export interface ConsistentRestore {
   spec: ConsistentRestoreSpec;
   status?: ConsistentRestoreStatus;
 }
+
+export interface RestoreDrillSpec {
+  consistentBackup: string;
+  /** Cron (robfig syntax, like spec.schedule of a ConsistentBackup); unset: drills only on run-now. */
+  schedule?: string;
+  timeZone?: string;
+  /** The recovery time objective: a drill's restore plus checks must finish within it. */
+  rtoTarget?: string;
+  hooks?: RestoreHook[];
+  checks?: RestoreCheck[];
+}
+
+export interface DrillRecord {
+  run: string;
+  backupName?: string;
+  recoveryPoint?: string;
+  startTime?: string;
+  result: 'Passed' | 'Failed';
+  reason: string;
+  rtoSeconds?: number;
+}
+
+export interface RestoreDrillStatus {
+  observedGeneration?: number;
+  /** The ConsistentRestore of the drill running now. */
+  currentRun?: string;
+  nextDrillTime?: string;
+  lastScheduledTime?: string;
+  processedRunTokens?: string[];
+  verification?: {
+    lastVerifiedRecoveryPoint?: string;
+    lastVerifiedBackup?: string;
+    lastDrillTime?: string;
+    result?: 'Passed' | 'Failed';
+    reason?: string;
+    message?: string;
+    rto?: { target?: string; lastSeconds?: number; last?: string; worstSeconds?: number; worst?: string };
+  };
+  history?: DrillRecord[];
+  conditions?: Condition[];
+}
+
+export interface RestoreDrill {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: ObjectMeta;
+  spec: RestoreDrillSpec;
+  status?: RestoreDrillStatus;
+}

@@ -231,3 +231,138 @@ describe('ConsistentRestore on the real Velero', () => {
     assert.ok(!restores.includes('steal'), restores);
   });
 });
+
+describe('RestoreDrill on the real Velero', () => {
+  async function drill(name: string, spec: Record<string, unknown>, token: string): Promise<void> {
+    await bed.kubectl(
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'consistentbackup.io/v1alpha1',
+        kind: 'RestoreDrill',
+        metadata: { name, namespace: SOURCE, annotations: { 'consistentbackup.io/run-now': token } },
+        spec: { consistentBackup: 'orders', rtoTarget: '10m', ...spec },
+      }),
+    );
+  }
+  const drillStatus = async (name: string) =>
+    JSON.parse(await bed.kubectl(['get', 'restoredrill', '-n', SOURCE, name, '-o', 'json'])) as {
+      status?: {
+        currentRun?: string;
+        history?: { run: string; result: string; reason: string; rtoSeconds?: number }[];
+        verification?: {
+          result?: string;
+          lastVerifiedRecoveryPoint?: string;
+          rto?: { lastSeconds?: number };
+        };
+        conditions?: { type: string; status: string; reason: string }[];
+      };
+    };
+  const condition = (s: Awaited<ReturnType<typeof drillStatus>>, type: string) =>
+    s.status?.conditions?.find((c) => c.type === type);
+  const scratchNamespaces = async () =>
+    (await bed.kubectl(['get', 'namespaces', '-l', `${LABEL_SCRATCH}=true`, '-o', 'name'])).trim();
+
+  test('a drill restores, checks, measures the RTO, and leaves no namespace behind; a failing check makes it not Recoverable', async () => {
+    const port = String(server.port);
+    await drill(
+      'nightly',
+      {
+        checks: [{ ...check, preset: { ...check.preset, parameters: { ...check.preset.parameters, port } } }],
+      },
+      'first',
+    );
+    const passed = await waitFor(
+      async () => {
+        const s = await drillStatus('nightly');
+        return s.status?.history?.length ? s : undefined;
+      },
+      { what: 'the first drill recorded', timeoutMs: 180_000 },
+    );
+    assert.equal(passed.status?.history?.[0]?.result, 'Passed', JSON.stringify(passed.status));
+    assert.equal(condition(passed, 'Recoverable')?.status, 'True');
+    assert.equal(condition(passed, 'RTOMet')?.status, 'True');
+    assert.equal(passed.status?.verification?.lastVerifiedRecoveryPoint, consistentBackupStart);
+    const rto = passed.status?.verification?.rto?.lastSeconds;
+    assert.ok(rto !== undefined, 'the RTO was measured');
+    console.log(`drill RTO (Velero Restore created -> restore and checks finished): ${rto}s`);
+    await waitFor(async () => (await scratchNamespaces()) === '', {
+      what: 'no scratch namespace left',
+      timeoutMs: 90_000,
+    });
+
+    await drill(
+      'broken',
+      {
+        checks: [
+          {
+            ...check,
+            preset: {
+              ...check.preset,
+              parameters: { ...check.preset.parameters, port, query: 'SELECT * FROM missing' },
+            },
+          },
+        ],
+      },
+      'first',
+    );
+    const failed = await waitFor(
+      async () => {
+        const s = await drillStatus('broken');
+        return s.status?.history?.length ? s : undefined;
+      },
+      { what: 'the failing drill recorded', timeoutMs: 180_000 },
+    );
+    assert.equal(failed.status?.history?.[0]?.result, 'Failed');
+    assert.equal(condition(failed, 'Recoverable')?.status, 'False');
+    assert.equal(condition(failed, 'Recoverable')?.reason, 'CheckFailed');
+    await waitFor(async () => (await scratchNamespaces()) === '', {
+      what: 'no scratch namespace left',
+      timeoutMs: 90_000,
+    });
+  });
+
+  test('an operator restart mid-drill leaves no namespace behind and makes no second restore', async () => {
+    const port = String(server.port);
+    const slow = {
+      name: 'slow',
+      selector: { matchLabels: { app: 'db' } },
+      container: 'db',
+      exec: [{ command: ['/bin/sh', '-c', 'sleep 6'], execTimeout: '30s', waitTimeout: '2m' }],
+    };
+    await drill(
+      'restart',
+      {
+        hooks: [slow],
+        checks: [{ ...check, preset: { ...check.preset, parameters: { ...check.preset.parameters, port } } }],
+      },
+      'r1',
+    );
+    const running = await waitFor(
+      async () => {
+        const s = await drillStatus('restart');
+        return s.status?.currentRun ? s : undefined;
+      },
+      { what: 'the drill running', timeoutMs: 60_000 },
+    );
+    const startAgain = await bed.stopOperator();
+    await startAgain();
+    const done = await waitFor(
+      async () => {
+        const s = await drillStatus('restart');
+        return s.status?.history?.length ? s : undefined;
+      },
+      { what: 'the drill recorded after the restart', timeoutMs: 180_000 },
+    );
+    assert.equal(done.status?.history?.length, 1);
+    assert.equal(done.status?.history?.[0]?.run, running.status?.currentRun);
+    assert.equal(done.status?.history?.[0]?.result, 'Passed', JSON.stringify(done.status));
+    const restores = (await bed.kubectl(['get', '-n', 'velero', 'restores.velero.io', '-o', 'name']))
+      .split('\n')
+      .filter((r) => r.includes(running.status?.currentRun ?? '~'));
+    assert.ok(restores.length <= 1, `one Velero Restore for the run: ${restores.join(', ')}`);
+    await waitFor(async () => (await scratchNamespaces()) === '', {
+      what: 'no scratch namespace left',
+      timeoutMs: 90_000,
+    });
+  });
+});

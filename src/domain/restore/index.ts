@@ -3,3 +3,4 @@ export * from './names.ts';
 export * from './source.ts';
 export * from './velero-restore.ts';
 export * from './status.ts';
+export * from './drill.ts';
