@@ -88,37 +88,12 @@ export class RestoreWrites {
     }
   }
 
-  /** Merge-patches the status subresource with the difference only; nothing is sent when nothing changed. */
-  async patchStatus<T extends Resource>(
-    plural: string,
-    cr: T,
-    status: NonNullable<T['status']>,
-  ): Promise<boolean> {
-    const patch = mergePatch(cr.status ?? {}, status);
-    if (patch === undefined) return false;
-    try {
-      await this.rest.request('PATCH', `${crPath(plural, cr)}/status`, {
-        body: { status: patch },
-        contentType: 'application/merge-patch+json',
-        query: { fieldManager: FIELD_MANAGER },
-      });
-    } catch (err) {
-      if (isNotFound(err)) return false;
-      throw err;
-    }
-    return true;
+  patchStatus<T extends Resource>(plural: string, cr: T, status: NonNullable<T['status']>): Promise<boolean> {
+    return patchStatusOf(this.rest, plural, cr, status);
   }
 
-  async setFinalizers(plural: string, cr: Resource, finalizers: string[]): Promise<void> {
-    try {
-      await this.rest.request('PATCH', crPath(plural, cr), {
-        body: { metadata: { finalizers, resourceVersion: cr.metadata?.resourceVersion } },
-        contentType: 'application/merge-patch+json',
-        query: { fieldManager: FIELD_MANAGER },
-      });
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-    }
+  setFinalizers(plural: string, cr: Resource, finalizers: string[]): Promise<void> {
+    return setFinalizersOf(this.rest, plural, cr, finalizers);
   }
 
   /** Creates a namespaced custom object of our group once (a drill's run); AlreadyExists means done. */
@@ -140,6 +115,50 @@ export class RestoreWrites {
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }
+  }
+}
+
+/** Merge-patches the status subresource with the difference only; nothing is sent when nothing changed. */
+export async function patchStatusOf<T extends Resource>(
+  rest: KubeRest,
+  plural: string,
+  cr: T,
+  status: NonNullable<T['status']>,
+): Promise<boolean> {
+  const patch = mergePatch(cr.status ?? {}, status);
+  if (patch === undefined) return false;
+  try {
+    await rest.request('PATCH', `${crPath(plural, cr)}/status`, {
+      body: { status: patch },
+      contentType: 'application/merge-patch+json',
+      query: { fieldManager: FIELD_MANAGER },
+    });
+  } catch (err) {
+    // Deleted since the cache was read: there is no status left to describe.
+    if (isNotFound(err)) return false;
+    throw err;
+  }
+  return true;
+}
+
+/**
+ * Sets the finalizer list, guarded by the resourceVersion it was computed from: a concurrent change makes this
+ * fail with a conflict and the reconcile retries on fresh data. An object already gone needs no finalizer.
+ */
+export async function setFinalizersOf(
+  rest: KubeRest,
+  plural: string,
+  cr: Resource,
+  finalizers: string[],
+): Promise<void> {
+  try {
+    await rest.request('PATCH', crPath(plural, cr), {
+      body: { metadata: { finalizers, resourceVersion: cr.metadata?.resourceVersion } },
+      contentType: 'application/merge-patch+json',
+      query: { fieldManager: FIELD_MANAGER },
+    });
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
   }
 }
 

@@ -215,6 +215,12 @@ describe('ConsistentRestore on the real Velero', () => {
     assert.equal(checks?.status, 'False');
     assert.equal(checks?.reason, 'CheckFailed');
     assert.equal(cr.status?.hooks?.failed, 1);
+    const target = cr.status?.targetNamespace ?? '';
+    await bed.kubectl(['delete', 'consistentrestore', '-n', SOURCE, 'bad-check', '--wait=true']);
+    await waitFor(async () => !(await namespaceExists(target)), {
+      what: `scratch namespace ${target} deleted`,
+      timeoutMs: 60_000,
+    });
   });
 
   test("a restore of another namespace's backup is refused and touches nothing", async () => {
