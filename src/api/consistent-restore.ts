@@ -1,5 +1,5 @@
 // The ConsistentRestore and RestoreDrill types, written to match crds/consistentbackup.io_consistentrestores.yaml
-// and crds/consistentbackup.io_restoredrills.yaml (test/unit/api-restore-schema.test.ts compares them).
+// and crds/consistentbackup.io_restoredrills.yaml by hand (scripts/generate-api-types.ts handles one CRD; no drift test yet).
 import type { Condition } from './consistent-backup.ts';
 import type { ObjectMeta } from './object-meta.ts';
 
