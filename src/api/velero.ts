@@ -151,3 +151,48 @@ export interface DownloadRequest {
   spec: { target: { kind: DownloadTargetKind; name: string } };
   status?: { phase?: 'New' | 'Processed'; downloadURL?: string; expiration?: string };
 }
+
+export interface VeleroRestoreExecHook {
+  container?: string;
+  command: string[];
+  onError?: 'Continue' | 'Fail';
+  execTimeout?: string;
+  /** Unset means wait forever: the operator always sets it. */
+  waitTimeout?: string;
+  waitForReady?: boolean;
+}
+
+export interface VeleroRestoreHookResource {
+  name: string;
+  includedNamespaces?: string[];
+  labelSelector?: VeleroLabelSelector;
+  postHooks?: (
+    | { exec: VeleroRestoreExecHook }
+    | { init: { initContainers: Record<string, unknown>[]; timeout?: string } }
+  )[];
+}
+
+export interface VeleroRestore {
+  apiVersion: 'velero.io/v1';
+  kind: 'Restore';
+  metadata: ObjectMeta;
+  spec: {
+    backupName: string;
+    includedNamespaces?: string[];
+    namespaceMapping?: Record<string, string>;
+    includeClusterResources?: boolean;
+    restorePVs?: boolean;
+    hooks?: { resources?: VeleroRestoreHookResource[] };
+  };
+  /** No status subresource: Velero writes it through the main object. */
+  status?: {
+    phase?: string;
+    startTimestamp?: string;
+    completionTimestamp?: string;
+    warnings?: number;
+    errors?: number;
+    failureReason?: string;
+    validationErrors?: string[];
+    hookStatus?: { hooksAttempted?: number; hooksFailed?: number };
+  };
+}

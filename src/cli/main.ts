@@ -2,6 +2,7 @@
 import { constants } from 'node:os';
 import { createLogger, Manager, shutdownSignal, type LogLevel } from '../core/index.ts';
 import { addConsistentBackupController } from '../operator/setup.ts';
+import { addRestoreController } from '../operator/restore-setup.ts';
 import { bindError, checkBindAddresses } from './bind-addresses.ts';
 import { hasKubeconfig, loadKubeConfig, type ClusterConnection } from './cluster-connection.ts';
 import { OptionsError, parseOptions, usage, type OperatorOptions } from './options.ts';
@@ -73,14 +74,15 @@ async function main(): Promise<number> {
       process.exit(1);
     },
   });
-  addConsistentBackupController(manager, {
+  const controllers = {
     config: {
       veleroNamespace: options.veleroNamespace,
       allowedVeleroNamespaces: options.allowedVeleroNamespaces,
       ...(options.watchNamespaces.length > 0 && { watchNamespaces: options.watchNamespaces }),
     },
     concurrency: options.concurrency,
-  });
+  };
+  addRestoreController(manager, controllers, addConsistentBackupController(manager, controllers));
   const signalled = shutdownSignal();
   try {
     await manager.start();

@@ -15,7 +15,7 @@ import { MotoS3, type S3Endpoint } from './moto.ts';
 import { execInPod, type ExecResult } from './pod-exec.ts';
 import { waitForPod } from './pods.ts';
 import { stepLogger } from './progress.ts';
-import { installStorageLocation, VeleroServer } from './velero-server.ts';
+import { installServerDeployment, installStorageLocation, VeleroServer } from './velero-server.ts';
 
 export type { ExecRule } from './kwok.ts';
 export type { ExecResult } from './pod-exec.ts';
@@ -137,6 +137,7 @@ export async function startVeleroEnvironment(
 
     progress(`starting velero server (namespace ${veleroNamespace}, bucket ${moto.s3.bucket})`);
     await installStorageLocation(rest, veleroNamespace, STORAGE_LOCATION, moto.s3);
+    await installServerDeployment(rest, veleroNamespace);
     const velero = new VeleroServer({
       velero: bin.velero,
       pluginDir: bin.pluginDir,

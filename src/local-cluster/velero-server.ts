@@ -57,6 +57,32 @@ export async function installStorageLocation(
 }
 
 /**
+ * The Deployment a real install runs Velero from, with no replicas (the server runs as a local process here).
+ * Velero's pod-volume restore action reads it for the restore-helper image, and refuses every restore of a
+ * pod without it (`deployments.apps "velero" not found`). The image is never pulled: no pod runs from it.
+ */
+export async function installServerDeployment(rest: KubeRest, namespace: string): Promise<void> {
+  const labels = { component: 'velero', deploy: 'velero' };
+  await applyObject(
+    rest,
+    { apiVersion: 'apps/v1', plural: 'deployments', namespace },
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'velero', namespace, labels },
+      spec: {
+        replicas: 0,
+        selector: { matchLabels: labels },
+        template: {
+          metadata: { labels },
+          spec: { containers: [{ name: 'velero', image: 'velero/velero:local' }] },
+        },
+      },
+    },
+  );
+}
+
+/**
  * `velero server` as a supervised process that tests can stop and start again: the same namespace, plugins
  * and per-instance HOME and TMPDIR (Velero writes credentials and plugin sockets there), fresh loopback ports
  * for metrics and the profiler each time (the defaults bind all addresses).

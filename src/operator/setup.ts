@@ -1,6 +1,6 @@
 // Wires the ConsistentBackup controller into a manager: what it watches and how each watched object maps to
 // the ConsistentBackups to reconcile.
-import { KubeRest, keyFromLabels, objectKey, type Manager } from '../core/index.ts';
+import { KubeRest, keyFromLabels, objectKey, type Informer, type Manager } from '../core/index.ts';
 import {
   API_VERSION,
   LABEL_OWNER_NAME,
@@ -24,7 +24,13 @@ export interface ControllerSetup {
   concurrency: number;
 }
 
-export function addConsistentBackupController(manager: Manager, setup: ControllerSetup): void {
+/** The caches the restore controllers share with this one (one informer per resource). */
+export interface SharedCaches {
+  consistentBackups: Informer<ConsistentBackup>;
+  velero: VeleroCache;
+}
+
+export function addConsistentBackupController(manager: Manager, setup: ControllerSetup): SharedCaches {
   const { config } = setup;
   const consistentBackups = manager.informer<ConsistentBackup>({
     resource: { apiVersion: API_VERSION, plural: PLURAL },
@@ -72,4 +78,5 @@ export function addConsistentBackupController(manager: Manager, setup: Controlle
     // Whether Velero can write at all concerns every ConsistentBackup.
     controller.watch(cache.storageLocations, () => consistentBackups.keys());
   }
+  return { consistentBackups, velero };
 }

@@ -2,10 +2,10 @@
 // merge patch) are API conventions that must not vary from call to call.
 import type { KubeRest } from '../core/index.ts';
 import { isConflict, isNotFound, resourcePath, type ResourceRef } from '../core/index.ts';
-import { API_VERSION, MANAGER_NAME, PLURAL, VELERO_API_VERSION } from '../api/constants.ts';
+import { MANAGER_NAME, PLURAL, VELERO_API_VERSION } from '../api/constants.ts';
 import type { ConsistentBackup, ConsistentBackupStatus } from '../api/consistent-backup.ts';
 import type { DeleteBackupRequest, VeleroBackup, VeleroSchedule } from '../api/velero.ts';
-import { mergePatch } from './merge-patch.ts';
+import { patchStatusOf, setFinalizersOf } from './restore-writes.ts';
 
 /** The one field manager of every object the operator applies. */
 export const FIELD_MANAGER = MANAGER_NAME;
@@ -72,44 +72,12 @@ export class Writes {
   }
 
   /** Merge-patches the status subresource with the difference only; nothing is sent when nothing changed. */
-  async patchStatus(cr: ConsistentBackup, status: ConsistentBackupStatus): Promise<boolean> {
-    const patch = mergePatch(cr.status ?? {}, status);
-    if (patch === undefined) return false;
-    try {
-      await this.rest.request('PATCH', `${crPath(cr)}/status`, {
-        body: { status: patch },
-        contentType: 'application/merge-patch+json',
-        query: { fieldManager: FIELD_MANAGER },
-      });
-    } catch (err) {
-      // Deleted since the cache was read: there is no status left to describe.
-      if (isNotFound(err)) return false;
-      throw err;
-    }
-    return true;
+  patchStatus(cr: ConsistentBackup, status: ConsistentBackupStatus): Promise<boolean> {
+    return patchStatusOf(this.rest, PLURAL, cr, status);
   }
 
-  /**
-   * Sets the finalizer list, guarded by the resourceVersion it was computed from: a concurrent change (another
-   * controller's finalizer) makes this fail with a conflict and the reconcile retries on fresh data. An object
-   * already gone needs no finalizer: a reconcile queued before its deletion finished is not an error.
-   */
-  async setFinalizers(cr: ConsistentBackup, finalizers: string[]): Promise<void> {
-    try {
-      await this.rest.request('PATCH', crPath(cr), {
-        body: { metadata: { finalizers, resourceVersion: cr.metadata?.resourceVersion } },
-        contentType: 'application/merge-patch+json',
-        query: { fieldManager: FIELD_MANAGER },
-      });
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-    }
+  /** Sets the finalizer list, guarded by the resourceVersion it was computed from. */
+  setFinalizers(cr: ConsistentBackup, finalizers: string[]): Promise<void> {
+    return setFinalizersOf(this.rest, PLURAL, cr, finalizers);
   }
-}
-
-function crPath(cr: ConsistentBackup): string {
-  return resourcePath(
-    { apiVersion: API_VERSION, plural: PLURAL, namespace: cr.metadata?.namespace ?? '' },
-    cr.metadata?.name ?? '',
-  );
 }

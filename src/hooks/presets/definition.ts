@@ -39,6 +39,8 @@ export interface ScriptPart {
 export interface PresetScripts {
   pre: ScriptPart;
   post?: ScriptPart;
+  /** After a restore: the database accepts connections and answers (see ConsistentRestore checks). */
+  check?: ScriptPart;
 }
 
 export interface PresetDefinition {

@@ -71,7 +71,7 @@ function seconds(field: string, text: string | undefined, spec: DurationSpec, pr
 }
 
 /** The parameters with defaults filled in; problems for unknown, missing and bad ones. */
-function checkParameters(
+export function checkParameters(
   definition: PresetDefinition,
   given: Record<string, unknown>,
   problems: string[],

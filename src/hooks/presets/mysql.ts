@@ -119,6 +119,16 @@ rm -f "$CBO_STATE"/holder.*
 cbo_say "released preset=mysql connection=$cbo_conn"
 `;
 
+// Restore check: the restored server accepts a connection and answers a query (the user's, else SELECT 1).
+const CHECK_BODY = String.raw`
+cbo_out=$(cbo_sql "$@" -e "$CBO_QUERY" 2>&1)
+case $? in
+  0) cbo_say "check preset=mysql ok answer=$(printf '%s' "$cbo_out" | head -n 1 | cut -c1-64)" ;;
+  124) cbo_fail timeout "no answer within $((CBO_CONNECT_TIMEOUT + 10)) seconds" ;;
+  *) cbo_fail query "cannot connect or the query failed: $cbo_out" ;;
+esac
+`;
+
 export const mysqlPreset: PresetDefinition = {
   name: 'mysql',
   description:
@@ -184,6 +194,12 @@ export const mysqlPreset: PresetDefinition = {
         body: COMMON + POST_BODY,
         // KILL, wait until the session is gone (one more call may start at the deadline), stop the client
         boundSeconds: CALL_SECONDS + 10 + CALL_SECONDS + STOP_SECONDS,
+      },
+      check: {
+        variables: { ...variables, CBO_QUERY: parameters.query ?? 'SELECT 1' },
+        argv,
+        body: COMMON + CHECK_BODY,
+        boundSeconds: CALL_SECONDS,
       },
     };
   },

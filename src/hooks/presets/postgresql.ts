@@ -14,7 +14,7 @@ const PASSWORD_ENVS = ['PGPASSWORD', 'POSTGRES_PASSWORD'];
 
 // libpq reads PGHOST, PGPORT, PGUSER, PGDATABASE, PGPASSWORD itself; the body only fills in what the
 // parameters set and the official image's conventions (POSTGRES_USER, POSTGRES_PASSWORD).
-const PRE_BODY = String.raw`
+const CONNECT = String.raw`
 command -v psql >/dev/null 2>&1 || cbo_fail client "psql is not in the container's PATH"
 [ -n "$CBO_HOST" ] && PGHOST=$CBO_HOST && export PGHOST
 [ -n "$CBO_PORT" ] && PGPORT=$CBO_PORT && export PGPORT
@@ -24,6 +24,11 @@ PGCONNECT_TIMEOUT=$CBO_CONNECT_TIMEOUT
 export PGUSER PGDATABASE PGCONNECT_TIMEOUT
 cbo_secret "$CBO_PASSWORD_FILE" $CBO_PASSWORD_ENVS
 [ -n "$cbo_value" ] && PGPASSWORD=$cbo_value && export PGPASSWORD
+`;
+
+const PRE_BODY =
+  CONNECT +
+  String.raw`
 cbo_out=$(cbo_bounded $((CBO_TIMEOUT + CBO_CONNECT_TIMEOUT + 5)) psql -X -q -A -t -v ON_ERROR_STOP=1 \
   -c "SET statement_timeout = $((CBO_TIMEOUT * 1000))" \
   -c 'CHECKPOINT' \
@@ -33,6 +38,20 @@ case $? in
   2) cbo_fail connect "cannot connect to the server: $cbo_out" ;;
   124) cbo_fail timeout "CHECKPOINT did not finish within $CBO_TIMEOUT seconds; raise timeout" ;;
   *) cbo_fail checkpoint "CHECKPOINT failed (it needs a superuser or the pg_checkpoint role): $cbo_out" ;;
+esac
+`;
+
+// Restore check: the restored server accepts a connection and answers a query (the user's, else SELECT 1).
+const CHECK_BODY =
+  CONNECT +
+  String.raw`
+cbo_out=$(cbo_bounded $((CBO_TIMEOUT + CBO_CONNECT_TIMEOUT + 5)) psql -X -q -A -t -v ON_ERROR_STOP=1 \
+  -c "SET statement_timeout = $((CBO_TIMEOUT * 1000))" -c "$CBO_QUERY" 2>&1)
+case $? in
+  0) cbo_say "check preset=postgresql ok answer=$(printf '%s' "$cbo_out" | head -n 1 | cut -c1-64)" ;;
+  2) cbo_fail connect "cannot connect to the server: $cbo_out" ;;
+  124) cbo_fail timeout "the query did not finish within $CBO_TIMEOUT seconds" ;;
+  *) cbo_fail query "the query failed: $cbo_out" ;;
 esac
 `;
 
@@ -56,18 +75,23 @@ export const postgresqlPreset: PresetDefinition = {
     passwordFile: passwordFileParameter,
   },
   crossCheck: passwordSourceProblems,
-  scripts: ({ timeoutSeconds, parameters }) => ({
-    pre: {
-      variables: {
-        CBO_HOST: parameters.host ?? '',
-        CBO_PORT: parameters.port ?? '',
-        CBO_USER: parameters.user ?? '',
-        CBO_DATABASE: parameters.database ?? '',
-        CBO_PASSWORD_FILE: parameters.passwordFile ?? '',
-        CBO_PASSWORD_ENVS: parameters.passwordEnv ?? PASSWORD_ENVS.join(' '),
+  scripts: ({ timeoutSeconds, parameters }) => {
+    const variables = {
+      CBO_HOST: parameters.host ?? '',
+      CBO_PORT: parameters.port ?? '',
+      CBO_USER: parameters.user ?? '',
+      CBO_DATABASE: parameters.database ?? '',
+      CBO_PASSWORD_FILE: parameters.passwordFile ?? '',
+      CBO_PASSWORD_ENVS: parameters.passwordEnv ?? PASSWORD_ENVS.join(' '),
+    };
+    const boundSeconds = timeoutSeconds + CONNECT_TIMEOUT_SECONDS + 5;
+    return {
+      pre: { variables, body: PRE_BODY, boundSeconds },
+      check: {
+        variables: { ...variables, CBO_QUERY: parameters.query ?? 'SELECT 1' },
+        body: CHECK_BODY,
+        boundSeconds,
       },
-      body: PRE_BODY,
-      boundSeconds: timeoutSeconds + CONNECT_TIMEOUT_SECONDS + 5,
-    },
-  }),
+    };
+  },
 };

@@ -16,7 +16,7 @@ const PASSWORD_ENVS = ['REDISCLI_AUTH', 'REDIS_PASSWORD'];
 // it is done when no save is in progress and LASTSAVE has moved past its value from before. LASTSAVE counts
 // whole seconds, so BGSAVE is sent only once the server's clock is past that value. A save or other child
 // already running makes BGSAVE refuse; the hook waits and asks again.
-const PRE_BODY = String.raw`
+const CONNECT = String.raw`
 command -v redis-cli >/dev/null 2>&1 || cbo_fail client "redis-cli is not in the container's PATH"
 cbo_secret "$CBO_PASSWORD_FILE" $CBO_PASSWORD_ENVS
 [ -n "$cbo_value" ] && REDISCLI_AUTH=$cbo_value && export REDISCLI_AUTH
@@ -30,6 +30,11 @@ cbo_integer() {
   cbo_reply=$(printf '%s\n' "$cbo_reply" | head -n 1)
   case $cbo_reply in '' | *[!0-9]*) return 1 ;; esac
 }
+`;
+
+const PRE_BODY =
+  CONNECT +
+  String.raw`
 cbo_field() { printf '%s\n' "$cbo_reply" | sed -n "s/^$1://p"; }
 cbo_deadline_all=$(($(cbo_now) + CBO_TIMEOUT))
 cbo_integer "$@" LASTSAVE || cbo_fail connect "cannot read LASTSAVE from the server: $cbo_reply"
@@ -61,6 +66,17 @@ cbo_after=$(cbo_field rdb_last_save_time)
 cbo_say "saved preset=redis lastsave=$cbo_after"
 `;
 
+// Restore check: the restored server answers PING, and holds at least minKeys keys (DBSIZE of database 0).
+const CHECK_BODY =
+  CONNECT +
+  String.raw`
+cbo_redis "$@" PING
+[ "$cbo_reply" = PONG ] || cbo_fail connect "PING was not answered with PONG: $cbo_reply"
+cbo_integer "$@" DBSIZE || cbo_fail query "cannot read DBSIZE: $cbo_reply"
+cbo_say "check preset=redis ok keys=$cbo_reply"
+[ "$cbo_reply" -ge "$CBO_MIN_KEYS" ] || cbo_fail keys "$cbo_reply keys, fewer than minKeys=$CBO_MIN_KEYS"
+`;
+
 export const redisPreset: PresetDefinition = {
   name: 'redis',
   description:
@@ -85,21 +101,32 @@ export const redisPreset: PresetDefinition = {
       ? ['set either socket or host/port, not both']
       : []),
   ],
-  scripts: ({ timeoutSeconds, parameters }) => ({
-    pre: {
-      variables: {
-        CBO_PASSWORD_FILE: parameters.passwordFile ?? '',
-        CBO_PASSWORD_ENVS: parameters.passwordEnv ?? PASSWORD_ENVS.join(' '),
+  scripts: ({ timeoutSeconds, parameters }) => {
+    const variables = {
+      CBO_PASSWORD_FILE: parameters.passwordFile ?? '',
+      CBO_PASSWORD_ENVS: parameters.passwordEnv ?? PASSWORD_ENVS.join(' '),
+    };
+    const argv = [
+      ...(parameters.socket
+        ? ['-s', parameters.socket]
+        : ['-h', parameters.host ?? '127.0.0.1', '-p', parameters.port ?? '6379']),
+      ...(parameters.user ? ['--user', parameters.user] : []),
+    ];
+    return {
+      pre: {
+        variables,
+        argv,
+        body: PRE_BODY,
+        // LASTSAVE, then everything until the deadline, where one more call may just have started
+        boundSeconds: CONNECT_TIMEOUT_SECONDS + timeoutSeconds + CONNECT_TIMEOUT_SECONDS + 5,
       },
-      argv: [
-        ...(parameters.socket
-          ? ['-s', parameters.socket]
-          : ['-h', parameters.host ?? '127.0.0.1', '-p', parameters.port ?? '6379']),
-        ...(parameters.user ? ['--user', parameters.user] : []),
-      ],
-      body: PRE_BODY,
-      // LASTSAVE, then everything until the deadline, where one more call may just have started
-      boundSeconds: CONNECT_TIMEOUT_SECONDS + timeoutSeconds + CONNECT_TIMEOUT_SECONDS + 5,
-    },
-  }),
+      check: {
+        variables: { ...variables, CBO_MIN_KEYS: parameters.minKeys ?? '0' },
+        argv,
+        body: CHECK_BODY,
+        // PING and DBSIZE
+        boundSeconds: 2 * CONNECT_TIMEOUT_SECONDS + 5,
+      },
+    };
+  },
 };

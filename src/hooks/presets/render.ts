@@ -10,7 +10,7 @@ export function shellQuote(value: string): string {
 
 export interface RenderContext {
   preset: PresetName;
-  phase: HookPhase;
+  phase: HookPhase | 'check';
   stateDir: string;
   timeoutSeconds: number;
   freezeBudgetSeconds: number;
