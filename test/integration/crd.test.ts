@@ -571,7 +571,7 @@ describe('examples', () => {
     const [header, row] = table.trim().split('\n');
     assert.match(
       header ?? '',
-      /^NAME\s+SCHEDULE\s+PHASE\s+LAST RUN\s+CONSISTENCY\s+RPO MET\s+RECOVERY POINT\s+NEXT RUN\s+AGE$/,
+      /^NAME\s+SCHEDULE\s+PHASE\s+LAST RUN\s+CONSISTENCY\s+RPO MET\s+RECOVERY POINT\s+NEXT RUN\s+PROBLEM\s+AGE$/,
     );
     assert.match(
       row ?? '',

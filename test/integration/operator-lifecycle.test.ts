@@ -95,7 +95,7 @@ test('kubectl apply of the example makes a Schedule with exactly the declared ho
   const [header, row] = table.trim().split('\n');
   assert.match(
     header ?? '',
-    /^NAME\s+SCHEDULE\s+PHASE\s+LAST RUN\s+CONSISTENCY\s+RPO MET\s+RECOVERY POINT\s+NEXT RUN\s+AGE$/,
+    /^NAME\s+SCHEDULE\s+PHASE\s+LAST RUN\s+CONSISTENCY\s+RPO MET\s+RECOVERY POINT\s+NEXT RUN\s+PROBLEM\s+AGE$/,
   );
   assert.match(
     row ?? '',
