@@ -16,6 +16,11 @@ import { apiStatus } from '../harness/api-errors.ts';
 import { startControlPlane, type ControlPlane } from '../harness/control-plane.ts';
 import { impersonate, OPERATOR_USER, operatorKubeconfig } from '../harness/operator-identity.ts';
 import { waitFor } from '../harness/wait.ts';
+import type { ConsistentRestore, RestoreDrill } from '../../src/api/consistent-restore.ts';
+import type { VeleroRestore } from '../../src/api/velero.ts';
+import { drillRun, drillRunName } from '../../src/domain/restore/drill.ts';
+import { restoreNames, scratchLabels } from '../../src/domain/restore/names.ts';
+import { planRestore } from '../../src/domain/restore/velero-restore.ts';
 import { ensureNamespace } from '../support/fake-pods.ts';
 
 let cp: ControlPlane;
@@ -24,6 +29,8 @@ let admin: CustomObjectsApi;
 let alice: CustomObjectsApi;
 /** The same, plus `create pods/exec` in team-a. */
 let bob: CustomObjectsApi;
+/** The same as bob, plus creating pods, Secrets, service accounts, Roles and RoleBindings in team-a. */
+let carol: CustomObjectsApi;
 
 const cbk = { group: 'consistentbackup.io', version: 'v1alpha1', plural: 'consistentbackups' };
 const velero = (plural: string) => ({ group: 'velero.io', version: 'v1', namespace: 'velero', plural });
@@ -56,17 +63,29 @@ before(async () => {
     }) as KubernetesObject;
   for (const obj of [
     role('backup-owner', [
-      { apiGroups: ['consistentbackup.io'], resources: ['consistentbackups'], verbs: ['*'] },
+      {
+        apiGroups: ['consistentbackup.io'],
+        resources: ['consistentbackups', 'consistentrestores', 'restoredrills'],
+        verbs: ['*'],
+      },
     ]),
     role('pod-exec', [{ apiGroups: [''], resources: ['pods/exec'], verbs: ['create'] }]),
+    role('namespace-writer', [
+      { apiGroups: [''], resources: ['pods', 'secrets', 'serviceaccounts'], verbs: ['create'] },
+      { apiGroups: ['rbac.authorization.k8s.io'], resources: ['roles', 'rolebindings'], verbs: ['create'] },
+    ]),
     binding('alice', 'backup-owner'),
     binding('bob', 'backup-owner'),
     binding('bob', 'pod-exec'),
+    binding('carol', 'backup-owner'),
+    binding('carol', 'pod-exec'),
+    binding('carol', 'namespace-writer'),
   ])
     await objects.patch(obj, undefined, undefined, 'test', true, PatchStrategy.ServerSideApply);
   admin = cp.kubeConfig.makeApiClient(CustomObjectsApi);
   alice = (await cp.mintUser('alice', ['tenants'])).kubeConfig.makeApiClient(CustomObjectsApi);
   bob = (await cp.mintUser('bob', ['tenants'])).kubeConfig.makeApiClient(CustomObjectsApi);
+  carol = (await cp.mintUser('carol', ['tenants'])).kubeConfig.makeApiClient(CustomObjectsApi);
 });
 after(async () => {
   console.log(`refused attempts: ${refused.length}\n  ${refused.join('\n  ')}`);
@@ -126,6 +145,9 @@ const create = (api: CustomObjectsApi, name: string, spec: Record<string, unknow
   });
 const patchSpec = (api: CustomObjectsApi, name: string, spec: Record<string, unknown>) =>
   api.patchNamespacedCustomObject({ ...cbk, namespace: 'team-a', name, body: { spec } }, merge);
+
+const createAsOperator = (plural: string, body: object) =>
+  admin.createNamespacedCustomObject({ ...velero(plural), body }, asOperator);
 
 async function setPolicy(spec: Record<string, unknown>): Promise<void> {
   await admin.patchClusterCustomObject(
@@ -464,8 +486,6 @@ describe("the operator's own identity is fenced (kubectl --as its service accoun
     metadata: { name, labels: labels('team-a') },
     spec: { schedule: '@daily', template },
   });
-  const createAsOperator = (plural: string, body: object) =>
-    admin.createNamespacedCustomObject({ ...velero(plural), body }, asOperator);
 
   test('Backups and Schedules beyond one unprotected namespace, foreign hooks or locations are refused', async () => {
     await setPolicy({ protectedNamespaces: ['finance'], allowedStorageLocations: ['archive'] });
@@ -552,13 +572,14 @@ describe("the operator's own identity is fenced (kubectl --as its service accoun
       /hooks run only/,
     );
     await refuse(
-      'operator creates a Restore (refused by RBAC before admission)',
+      'operator creates an unlabelled Restore',
       createAsOperator('restores', {
         apiVersion: 'velero.io/v1',
         kind: 'Restore',
         metadata: { name: 'cbo-r' },
         spec: { backupName: 'cbo-x', includedNamespaces: ['team-a'] },
       }),
+      /carry app.kubernetes.io\/managed-by/,
     );
     await refuse(
       'operator creates a BackupStorageLocation (refused by RBAC before admission)',
@@ -669,6 +690,454 @@ describe("the operator's own identity is fenced (kubectl --as its service accoun
     await admit(
       'operator deletes its Schedule',
       admin.deleteNamespacedCustomObject({ ...velero('schedules'), name: 'cbo-team-a-db' }, asOperator),
+    );
+  });
+});
+
+describe('restores and drills: exec needs exec rights, InPlace needs the rights a restore exercises', () => {
+  const crst = {
+    group: 'consistentbackup.io',
+    version: 'v1alpha1',
+    namespace: 'team-a',
+    plural: 'consistentrestores',
+  };
+  const rdrill = { ...crst, plural: 'restoredrills' };
+  const restore = (name: string, spec: Record<string, unknown>, metadata: Record<string, unknown> = {}) => ({
+    apiVersion: 'consistentbackup.io/v1alpha1',
+    kind: 'ConsistentRestore',
+    metadata: { name, ...metadata },
+    spec: { source: { consistentBackup: 'db' }, ...spec },
+  });
+  const drill = (name: string, spec: Record<string, unknown>) => ({
+    apiVersion: 'consistentbackup.io/v1alpha1',
+    kind: 'RestoreDrill',
+    metadata: { name },
+    spec: { consistentBackup: 'db', ...spec },
+  });
+  const shell = {
+    name: 'shell',
+    selector: { matchLabels: { app: 'db' } },
+    exec: [{ command: ['/bin/sh', '-c', 'cat /var/run/secrets/kubernetes.io/serviceaccount/token'] }],
+  };
+  const privilegedInit = {
+    name: 'root',
+    selector: { matchLabels: { app: 'db' } },
+    init: { initContainers: [{ name: 'root', image: 'busybox', securityContext: { privileged: true } }] },
+  };
+  const pgCheck = { name: 'pg', selector: { matchLabels: { app: 'db' } }, preset: { name: 'postgresql' } };
+  const createRestore = (api: CustomObjectsApi, body: object) =>
+    api.createNamespacedCustomObject({ ...crst, body });
+  const createDrill = (api: CustomObjectsApi, body: object) =>
+    api.createNamespacedCustomObject({ ...rdrill, body });
+
+  test('a tenant without pods/exec declares no restore hooks or checks, and no one restores InPlace without the rights', async () => {
+    for (const [what, spec] of [
+      ['an exec hook', { hooks: [shell] }],
+      ['a privileged init container hook', { hooks: [privilegedInit] }],
+      ['a preset check', { checks: [pgCheck] }],
+      ['a command check', { checks: [{ name: 'c', selector: {}, command: ['id'] }] }],
+    ] as const) {
+      await refuse(
+        `tenant without exec creates a ConsistentRestore with ${what}`,
+        createRestore(alice, restore('r', spec)),
+        /spec\.hooks, spec\.checks/,
+        /create pods\/exec/,
+        /namespace team-a/,
+      );
+    }
+    await refuse(
+      'tenant without exec creates a RestoreDrill with a check',
+      createDrill(alice, drill('d', { checks: [pgCheck] })),
+      /create pods\/exec/,
+    );
+    await admit(
+      'tenant without exec creates a ConsistentRestore into a scratch namespace, without hooks',
+      createRestore(alice, restore('plain', {})),
+    );
+    await admit(
+      'tenant without exec creates a RestoreDrill without hooks or checks',
+      createDrill(alice, drill('plain', { schedule: '0 4 * * *' })),
+    );
+    await refuse(
+      'tenant without exec adds a check to its RestoreDrill',
+      alice.patchNamespacedCustomObject(
+        { ...rdrill, name: 'plain', body: { spec: { checks: [pgCheck] } } },
+        merge,
+      ),
+      /create pods\/exec/,
+    );
+    await admit(
+      'tenant without exec changes its RestoreDrill schedule',
+      alice.patchNamespacedCustomObject(
+        { ...rdrill, name: 'plain', body: { spec: { schedule: '0 5 * * *' } } },
+        merge,
+      ),
+    );
+    const inPlaceAlice = await refuse(
+      'tenant without exec restores InPlace, without hooks',
+      createRestore(alice, restore('live', { target: 'InPlace' })),
+      /spec\.target: InPlace/,
+      /alice may not create pods/,
+    );
+    assert.doesNotMatch(inPlaceAlice, /team-b|finance/);
+    await refuse(
+      'tenant with exec only restores InPlace',
+      createRestore(bob, restore('live', { target: 'InPlace' })),
+      /bob may not create pods/,
+    );
+    await refuse(
+      'tenant with exec only restores InPlace as a server-side dry run',
+      bob.createNamespacedCustomObject({
+        ...crst,
+        body: restore('live', { target: 'InPlace' }),
+        dryRun: 'All',
+      }),
+      /spec\.target: InPlace/,
+    );
+    await refuse(
+      "tenant without exec claims its restore is a drill's run",
+      createRestore(
+        alice,
+        restore(
+          'fake-run',
+          { checks: [pgCheck] },
+          {
+            ownerReferences: [
+              {
+                apiVersion: 'consistentbackup.io/v1alpha1',
+                kind: 'RestoreDrill',
+                name: 'plain',
+                uid: 'u',
+                controller: true,
+              },
+            ],
+          },
+        ),
+      ),
+      /create pods\/exec/,
+    );
+  });
+
+  test('tenants with the rights may; the operator runs only the drills that tenants wrote', async () => {
+    await admit(
+      'tenant with exec creates a ConsistentRestore with hooks and checks',
+      createRestore(bob, restore('checked', { hooks: [shell, privilegedInit], checks: [pgCheck] })),
+    );
+    const bobsDrill = (await admit(
+      'tenant with exec creates a RestoreDrill with checks',
+      createDrill(bob, drill('nightly', { schedule: '0 4 * * *', checks: [pgCheck] })),
+    )) as RestoreDrill;
+    await admit(
+      'tenant with exec changes the checks of a RestoreDrill',
+      bob.patchNamespacedCustomObject(
+        { ...rdrill, name: 'nightly', body: { spec: { checks: [pgCheck, { ...pgCheck, name: 'pg2' }] } } },
+        merge,
+      ),
+    );
+    await admit(
+      'tenant who may create pods, Secrets, service accounts, Roles and RoleBindings restores InPlace with hooks',
+      createRestore(carol, restore('live', { target: 'InPlace', hooks: [shell] })),
+    );
+    await admit(
+      "the operator creates a drill's run (a scratch restore with the drill's checks)",
+      admin.createNamespacedCustomObject(
+        { ...crst, body: drillRun(bobsDrill, drillRunName(bobsDrill, 'token/t2')) },
+        asOperator,
+      ),
+    );
+    await refuse(
+      "the operator creates a drill's run InPlace",
+      admin.createNamespacedCustomObject(
+        {
+          ...crst,
+          body: (() => {
+            const run = drillRun(bobsDrill, drillRunName(bobsDrill, 'token/t3'));
+            return { ...run, spec: { ...run.spec, target: 'InPlace', hooks: undefined, checks: undefined } };
+          })(),
+        },
+        asOperator,
+      ),
+      /spec\.target: InPlace/,
+    );
+    await refuse(
+      'the operator creates a ConsistentRestore with checks that no drill owns',
+      admin.createNamespacedCustomObject(
+        { ...crst, body: restore('rogue', { checks: [pgCheck] }) },
+        asOperator,
+      ),
+      /create pods\/exec/,
+    );
+    await admit(
+      'the operator sets its finalizer on an InPlace ConsistentRestore with hooks',
+      admin.patchNamespacedCustomObject(
+        { ...crst, name: 'live', body: { metadata: { finalizers: ['consistentbackup.io/cleanup'] } } },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch, asOperator),
+      ),
+    );
+  });
+});
+
+describe("the operator's Velero Restores and namespaces are fenced (kubectl --as its service account)", () => {
+  const identity = (namespace: string) => ({ namespace, name: 'r', uid: `uid-${namespace}` });
+  const planned = (namespace: string, spec: Partial<ConsistentRestore['spec']> = {}): VeleroRestore => {
+    const result = planRestore(
+      {
+        metadata: { ...identity(namespace) },
+        spec: { source: { consistentBackup: 'db' }, ...spec },
+      },
+      `cbo-${namespace}-db-0123456789`,
+      'velero',
+    );
+    assert.ok(result.ok);
+    return result.plan.restore;
+  };
+  const withSpec = (restore: VeleroRestore, spec: Record<string, unknown>) => ({
+    ...restore,
+    spec: { ...restore.spec, ...spec },
+  });
+  const scratchOf = (namespace: string) => restoreNames(identity(namespace)).scratchNamespace;
+  const hooksIn = (namespaces?: string[]) => ({
+    resources: [
+      {
+        name: 'h',
+        ...(namespaces && { includedNamespaces: namespaces }),
+        postHooks: [{ exec: { command: ['id'] } }],
+      },
+    ],
+  });
+  const idHook = { name: 'id', selector: { matchLabels: { app: 'db' } }, exec: [{ command: ['id'] }] };
+  const longNamespace = 'a-team-with-a-very-long-namespace-name-that-goes-on-and-on';
+
+  test('Restores beyond one namespace and its own scratch namespace are refused', async () => {
+    const scratch = planned('team-a');
+    const attempts: [string, object, RegExp][] = [
+      [
+        'not named cbo-*',
+        { ...scratch, metadata: { ...scratch.metadata, name: 'team-b-restore' } },
+        /named cbo-\*/,
+      ],
+      [
+        'of a backup not named cbo-*',
+        withSpec(scratch, { backupName: 'team-b-manual' }),
+        /restores only its own backups/,
+      ],
+      [
+        'of the newest backup of a schedule',
+        withSpec(scratch, { scheduleName: 'team-b-daily' }),
+        /no spec.scheduleName/,
+      ],
+      ['of every namespace (*)', withSpec(scratch, { includedNamespaces: ['*'] }), /exactly one namespace/],
+      ['of two namespaces', withSpec(scratch, { includedNamespaces: ['team-a', 'team-b'] }), /exactly one/],
+      [
+        'of no namespace named (Velero: all)',
+        withSpec(scratch, { includedNamespaces: undefined }),
+        /exactly one/,
+      ],
+      ['of kube-system', planned('kube-system'), /exactly one namespace/],
+      ['of the Velero namespace', planned('velero'), /exactly one namespace/],
+      ["of the operator's namespace", planned('consistent-backup-system'), /exactly one namespace/],
+      ['of a namespace the admin protects', planned('finance'), /exactly one namespace/],
+      [
+        'whose owner label names another namespace',
+        withSpec(scratch, {
+          includedNamespaces: ['team-b'],
+          namespaceMapping: { 'team-b': scratchOf('team-b') },
+        }),
+        /label of the operator's Velero objects names the namespace/,
+      ],
+      [
+        'mapped into another tenant namespace',
+        withSpec(scratch, { namespaceMapping: { 'team-a': 'team-b' } }),
+        /only into itself or into its scratch/,
+      ],
+      [
+        'mapped into kube-system',
+        withSpec(scratch, { namespaceMapping: { 'team-a': 'kube-system' } }),
+        /only into itself/,
+      ],
+      [
+        'mapped into the Velero namespace',
+        withSpec(scratch, { namespaceMapping: { 'team-a': 'velero' } }),
+        /only into itself/,
+      ],
+      [
+        "mapped into another namespace's scratch namespace",
+        withSpec(scratch, { namespaceMapping: { 'team-a': scratchOf('team-b') } }),
+        /only into itself or into its scratch namespace/,
+      ],
+      [
+        'mapping a second namespace too',
+        withSpec(scratch, { namespaceMapping: { 'team-a': scratchOf('team-a'), 'team-b': 'team-b' } }),
+        /only into itself/,
+      ],
+      [
+        'that restores related cluster-scoped resources (unset)',
+        withSpec(scratch, { includeClusterResources: undefined }),
+        /includeClusterResources false/,
+      ],
+      [
+        'that restores cluster-scoped resources',
+        withSpec(scratch, { includeClusterResources: true }),
+        /cluster-scoped/,
+      ],
+      [
+        'that overwrites existing objects',
+        withSpec(scratch, { existingResourcePolicy: 'update' }),
+        /overwrite nothing/,
+      ],
+      [
+        'that modifies the restored objects',
+        withSpec(scratch, { resourceModifier: { kind: 'ConfigMap', name: 'rewrite' } }),
+        /modify nothing/,
+      ],
+      [
+        'with a hook in the source namespace while restoring into scratch',
+        withSpec(scratch, { hooks: hooksIn(['team-a']) }),
+        /hooks run only/,
+      ],
+      [
+        'with a hook in kube-system',
+        withSpec(scratch, { hooks: hooksIn(['kube-system']) }),
+        /hooks run only/,
+      ],
+      [
+        'with a hook in every namespace restored (none named)',
+        withSpec(scratch, { hooks: hooksIn() }),
+        /hooks run only/,
+      ],
+      [
+        'InPlace with a hook in the scratch namespace',
+        withSpec(planned('team-a', { target: 'InPlace' }), { hooks: hooksIn([scratchOf('team-a')]) }),
+        /hooks run only/,
+      ],
+    ];
+    for (const [what, body, pattern] of attempts) {
+      await refuse(`operator creates a Restore ${what}`, createAsOperator('restores', body), pattern);
+    }
+    await admin.createNamespacedCustomObject({
+      ...velero('restores'),
+      body: {
+        apiVersion: 'velero.io/v1',
+        kind: 'Restore',
+        metadata: { name: 'cbo-admins' },
+        spec: { backupName: 'x' },
+      },
+    });
+    await refuse(
+      'operator deletes a Restore it did not make',
+      admin.deleteNamespacedCustomObject({ ...velero('restores'), name: 'cbo-admins' }, asOperator),
+      /change or delete only Velero restores labelled/,
+    );
+  });
+
+  test("the operator's own Restores are admitted: into the scratch namespace, in place, for long namespace names", async () => {
+    const scratch = planned('team-a', {
+      hooks: [idHook],
+      checks: [{ name: 'pg', selector: { matchLabels: { app: 'db' } }, preset: { name: 'postgresql' } }],
+    });
+    assert.equal(scratch.spec.namespaceMapping?.['team-a'], scratchOf('team-a'));
+    await admit(
+      'operator creates its Restore of team-a into its scratch namespace with hooks and checks there',
+      createAsOperator('restores', scratch),
+    );
+    const inPlace = planned('team-b', { target: 'InPlace', hooks: [idHook] });
+    await admit(
+      'operator creates its InPlace Restore of team-b with a hook in team-b',
+      createAsOperator('restores', inPlace),
+    );
+    const long = planned(longNamespace);
+    assert.notEqual(scratchOf(longNamespace).slice(0, -15), longNamespace, 'the scratch name is shortened');
+    await admit(
+      'operator creates its Restore of a 58-character namespace into its shortened scratch namespace',
+      createAsOperator('restores', long),
+    );
+    await admit(
+      'operator deletes its Restore',
+      admin.deleteNamespacedCustomObject(
+        { ...velero('restores'), name: scratch.metadata.name ?? '' },
+        asOperator,
+      ),
+    );
+  });
+
+  test('the operator creates only scratch namespaces and deletes only those', async () => {
+    const core = cp.kubeConfig.makeApiClient(CoreV1Api);
+    const createNamespace = (name: string, labels: Record<string, string>) =>
+      core.createNamespace({ body: { metadata: { name, labels } } }, asOperator);
+    const ours = scratchLabels(identity('team-a'));
+    const attempts: [string, string, Record<string, string>, RegExp][] = [
+      ['without labels', scratchOf('team-a'), {}, /carry consistentbackup.io\/scratch=true/],
+      [
+        'without the restore it belongs to',
+        scratchOf('team-a'),
+        { ...ours, 'consistentbackup.io/restore-uid': '' },
+        /restore-uid/,
+      ],
+      ['with the scratch labels but any name', 'attacker', ours, /creates only the scratch namespace/],
+      [
+        "named as another namespace's scratch namespace",
+        scratchOf('team-b'),
+        ours,
+        /creates only the scratch namespace/,
+      ],
+      [
+        'of kube-system',
+        scratchOf('kube-system'),
+        scratchLabels(identity('kube-system')),
+        /unprotected namespace/,
+      ],
+      [
+        "of the operator's namespace",
+        scratchOf('consistent-backup-system'),
+        scratchLabels(identity('consistent-backup-system')),
+        /unprotected/,
+      ],
+      [
+        'of a namespace the admin protects',
+        scratchOf('finance'),
+        scratchLabels(identity('finance')),
+        /unprotected/,
+      ],
+    ];
+    for (const [what, name, labels, pattern] of attempts) {
+      await refuse(`operator creates a namespace ${what}`, createNamespace(name, labels), pattern);
+    }
+    await refuse(
+      'operator deletes namespace kube-system (refused by the API server itself before admission)',
+      core.deleteNamespace({ name: 'kube-system' }, asOperator),
+      /may not be deleted/,
+    );
+    for (const victim of ['team-b', 'velero', 'consistent-backup-system']) {
+      await refuse(
+        `operator deletes namespace ${victim}`,
+        core.deleteNamespace({ name: victim }, asOperator),
+        /change or delete only its scratch namespaces/,
+      );
+    }
+    await core.createNamespace({ body: { metadata: { name: 'team-a-rst-0123456789' } } });
+    await refuse(
+      'operator deletes a namespace named like a scratch namespace but not labelled as one',
+      core.deleteNamespace({ name: 'team-a-rst-0123456789' }, asOperator),
+      /change or delete only its scratch namespaces/,
+    );
+    await refuse(
+      'operator labels a tenant namespace as scratch (refused by RBAC before admission)',
+      core.patchNamespace(
+        { name: 'team-b', body: { metadata: { labels: ours } } },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch, asOperator),
+      ),
+    );
+    await admit(
+      'operator creates the scratch namespace of a restore of team-a',
+      createNamespace(scratchOf('team-a'), ours),
+    );
+    await admit(
+      'operator creates the shortened scratch namespace of a 58-character namespace',
+      createNamespace(scratchOf(longNamespace), scratchLabels(identity(longNamespace))),
+    );
+    await admit(
+      'operator deletes its scratch namespace',
+      core.deleteNamespace({ name: scratchOf('team-a') }, asOperator),
     );
   });
 });
