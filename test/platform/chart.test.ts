@@ -240,15 +240,19 @@ describe('Helm chart', () => {
     );
   });
 
-  test('admissionPolicies.enabled=false leaves out both admission policies and their bindings, nothing else', async () => {
+  test('admissionPolicies.enabled=false leaves out every admission policy and its binding, nothing else', async () => {
     const admission = (o: K8sObject) => o.apiVersion.startsWith('admissionregistration.k8s.io/');
     const on = objects(await template());
     const off = objects(await template('admissionPolicies.enabled=false'));
     assert.deepEqual(on.filter(admission).map(keyOf).sort(), [
       'ValidatingAdmissionPolicy /consistentbackup-operator-fence',
+      'ValidatingAdmissionPolicy /consistentbackup-operator-namespaces',
       'ValidatingAdmissionPolicy /consistentbackup-tenant',
+      'ValidatingAdmissionPolicy /consistentbackup-tenant-restore',
       'ValidatingAdmissionPolicyBinding /consistentbackup-operator-fence',
+      'ValidatingAdmissionPolicyBinding /consistentbackup-operator-namespaces',
       'ValidatingAdmissionPolicyBinding /consistentbackup-tenant',
+      'ValidatingAdmissionPolicyBinding /consistentbackup-tenant-restore',
     ]);
     assert.deepEqual(
       off,
