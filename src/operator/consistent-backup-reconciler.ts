@@ -1,6 +1,7 @@
 // The thin join of the controller core and the pure domain: read the world from the caches, converge the
 // Velero objects, write the status when it changed, and ask to come back at the next timed transition.
 import type { EventRecorder, Informer, Logger, ReconcileOutcome, Reconciler } from '../core/index.ts';
+import { objectKey, RecentWrites } from '../core/index.ts';
 import { FINALIZER } from '../api/constants.ts';
 import type { ConsistentBackup } from '../api/consistent-backup.ts';
 import type { VeleroBackup, VeleroSchedule } from '../api/velero.ts';
@@ -38,22 +39,27 @@ export interface ReconcilerDeps {
 
 export class ConsistentBackupReconciler implements Reconciler {
   private readonly now: () => number;
+  // The caches may not show this reconciler's own last writes yet; computed from them, a reconcile would
+  // write the same finalizer, Schedule or status again.
+  private readonly recentConsistentBackups = new RecentWrites<ConsistentBackup>();
+  private readonly recentSchedules = new RecentWrites<VeleroSchedule>();
 
   constructor(private readonly deps: ReconcilerDeps) {
     this.now = deps.now ?? Date.now;
   }
 
   async reconcile(key: string): Promise<ReconcileOutcome | void> {
-    const cr = this.deps.consistentBackups.get(key);
+    let cr = this.recentConsistentBackups.read(key, this.deps.consistentBackups.get(key));
     if (!cr) return;
     const owner = ownerOf(cr);
-    if (cr.metadata?.deletionTimestamp) return this.finalize(cr, owner);
+    if (cr.metadata?.deletionTimestamp) return this.finalize(key, cr, owner);
     const finalizers = cr.metadata?.finalizers ?? [];
     if (!finalizers.includes(FINALIZER)) {
       // Before any Velero object exists: objects in another namespace cannot be owned, only cleaned up.
-      await this.deps.writes.setFinalizers(cr, [...finalizers, FINALIZER]);
+      const updated = await this.deps.writes.setFinalizers(cr, [...finalizers, FINALIZER]);
+      this.recentConsistentBackups.wrote(key, cr, updated);
+      cr = updated;
       this.deps.logger.info('added finalizer', { key });
-      return;
     }
 
     const pods = this.deps.pods.inNamespace(owner.namespace);
@@ -111,7 +117,9 @@ export class ConsistentBackupReconciler implements Reconciler {
       now: this.now(),
     });
     const { status } = computed;
-    if (await this.deps.writes.patchStatus(cr, status)) {
+    const updated = await this.deps.writes.patchStatus(cr, status);
+    if (updated) {
+      this.recentConsistentBackups.wrote(key, cr, updated);
       this.deps.logger.info('status updated', {
         key,
         phase: status.phase,
@@ -143,9 +151,11 @@ export class ConsistentBackupReconciler implements Reconciler {
       this.deps.logger.info('deleted Velero Schedule', { key: keyOf(cr), schedule: stale.metadata.name });
     }
     if (!desired) return undefined;
-    const current = live.find(isDesired);
+    const cached = live.find(isDesired);
+    const current = this.recentSchedules.read(objectKey(desired), cached);
     if (current && containsFields(current, desired)) return current;
     const applied = await this.deps.writes.applySchedule(desired);
+    this.recentSchedules.wrote(objectKey(desired), cached, applied);
     this.deps.logger.info(current ? 'updated Velero Schedule' : 'created Velero Schedule', {
       key: keyOf(cr),
       schedule: desired.metadata.name,
@@ -165,7 +175,11 @@ export class ConsistentBackupReconciler implements Reconciler {
    * DeleteBackupRequest (deleting the Backup object alone would leave the data). The finalizer goes once
    * nothing the policy removes is left.
    */
-  private async finalize(cr: ConsistentBackup, owner: OwnerIdentity): Promise<ReconcileOutcome | void> {
+  private async finalize(
+    key: string,
+    cr: ConsistentBackup,
+    owner: OwnerIdentity,
+  ): Promise<ReconcileOutcome | void> {
     const finalizers = cr.metadata?.finalizers ?? [];
     if (!finalizers.includes(FINALIZER)) return;
     for (const schedule of this.deps.velero.ownedSchedules(owner)) {
@@ -186,10 +200,11 @@ export class ConsistentBackupReconciler implements Reconciler {
         return;
       }
     }
-    await this.deps.writes.setFinalizers(
+    const updated = await this.deps.writes.setFinalizers(
       cr,
       finalizers.filter((f) => f !== FINALIZER),
     );
+    this.recentConsistentBackups.wrote(key, cr, updated);
     this.deps.logger.info('cleaned up; finalizer removed', {
       key: keyOf(cr),
       deletionPolicy: cr.spec.deletionPolicy ?? 'Retain',

@@ -9,7 +9,9 @@ import {
   PLURAL,
 } from '../api/constants.ts';
 import type { ConsistentBackup } from '../api/consistent-backup.ts';
-import type { OperatorConfig } from '../domain/index.ts';
+import type { BackupStorageLocation } from '../api/velero.ts';
+import { storageCondition, type OperatorConfig } from '../domain/index.ts';
+import { jsonEqual } from './merge-patch.ts';
 import { ConsistentBackupReconciler } from './consistent-backup-reconciler.ts';
 import { PodCache } from './pod-cache.ts';
 import { VeleroCache } from './velero-cache.ts';
@@ -24,6 +26,7 @@ export function addConsistentBackupController(manager: Manager, setup: Controlle
   const { config } = setup;
   const consistentBackups = manager.informer<ConsistentBackup>({
     resource: { apiVersion: API_VERSION, plural: PLURAL },
+    indexers: { [byStorageLocation]: (cr) => [cr.spec.velero?.storageLocation ?? defaultLocation] },
   });
   const velero = new VeleroCache(manager, [
     config.veleroNamespace,
@@ -46,14 +49,36 @@ export function addConsistentBackupController(manager: Manager, setup: Controlle
   });
   const owner = keyFromLabels(LABEL_OWNER_NAMESPACE, LABEL_OWNER_NAME);
   controller.watch(consistentBackups);
-  // A pod change may change what the hooks of its namespace's ConsistentBackups would reach.
-  controller.watch(pods.informer, (pod) =>
-    consistentBackups.list(pod.metadata?.namespace).map((cr) => objectKey(cr)),
+  // A pod change may change what the hooks of its namespace's ConsistentBackups would reach; most pod
+  // updates (status churn) change nothing in the summary preflight reads.
+  controller.watch(
+    pods.informer,
+    (pod) => consistentBackups.list(pod.metadata?.namespace).map((cr) => objectKey(cr)),
+    { updateMatters: (a, b) => !jsonEqual(a.summary, b.summary) },
   );
+  // A location concerns the ConsistentBackups that name it, and those that use the default while it is (or
+  // was) the default. Velero revalidates every location each minute: only a change of what StorageAvailable
+  // says about it re-reconciles them.
+  const usersOf = (location: BackupStorageLocation): string[] =>
+    [
+      ...consistentBackups.byIndex(byStorageLocation, location.metadata.name ?? ''),
+      ...(location.spec.default ? consistentBackups.byIndex(byStorageLocation, defaultLocation) : []),
+    ].map((cr) => objectKey(cr));
   for (const cache of velero.namespaces.values()) {
     controller.watch(cache.backups, owner);
     controller.watch(cache.schedules, owner);
-    // Whether Velero can write at all concerns every ConsistentBackup.
-    controller.watch(cache.storageLocations, () => consistentBackups.keys());
+    controller.watch(cache.storageLocations, usersOf, { updateMatters: storageStateChanged });
   }
+}
+
+const byStorageLocation = 'storageLocation';
+/** Index value of the ConsistentBackups that name no location (Velero's default one). */
+const defaultLocation = '';
+
+function storageStateChanged(a: BackupStorageLocation, b: BackupStorageLocation): boolean {
+  const name = b.metadata.name;
+  return (
+    Boolean(a.spec.default) !== Boolean(b.spec.default) ||
+    !jsonEqual(storageCondition([a], name), storageCondition([b], name))
+  );
 }

@@ -1,7 +1,13 @@
 // Every write the reconciler makes, in one place: what it writes and how (create once, server-side apply,
 // merge patch) are API conventions that must not vary from call to call.
 import type { KubeRest } from '../core/index.ts';
-import { isConflict, isNotFound, resourcePath, type ResourceRef } from '../core/index.ts';
+import {
+  isConflict,
+  isNotFound,
+  resourcePath,
+  withoutServerBookkeeping,
+  type ResourceRef,
+} from '../core/index.ts';
 import { API_VERSION, MANAGER_NAME, PLURAL, VELERO_API_VERSION } from '../api/constants.ts';
 import type { ConsistentBackup, ConsistentBackupStatus } from '../api/consistent-backup.ts';
 import type { DeleteBackupRequest, VeleroBackup, VeleroSchedule } from '../api/velero.ts';
@@ -40,11 +46,16 @@ export class Writes {
   /** Server-side applies a Schedule with the operator's field manager, taking over conflicting fields. */
   async applySchedule(schedule: VeleroSchedule): Promise<VeleroSchedule> {
     const ref = velero('schedules', schedule.metadata.namespace ?? '');
-    return this.rest.request<VeleroSchedule>('PATCH', resourcePath(ref, schedule.metadata.name), {
-      body: schedule,
-      contentType: 'application/apply-patch+yaml',
-      query: { fieldManager: FIELD_MANAGER, force: true },
-    });
+    const applied = await this.rest.request<VeleroSchedule>(
+      'PATCH',
+      resourcePath(ref, schedule.metadata.name),
+      {
+        body: schedule,
+        contentType: 'application/apply-patch+yaml',
+        query: { fieldManager: FIELD_MANAGER, force: true },
+      },
+    );
+    return withoutServerBookkeeping(applied);
   }
 
   async deleteSchedule(namespace: string, name: string): Promise<void> {
@@ -71,28 +82,35 @@ export class Writes {
     }
   }
 
-  /** Merge-patches the status subresource with the difference only; nothing is sent when nothing changed. */
-  async patchStatus(cr: ConsistentBackup, status: ConsistentBackupStatus): Promise<boolean> {
+  /**
+   * Merge-patches the status subresource with the difference only; nothing is sent when nothing changed.
+   * Returns the updated ConsistentBackup, or undefined when nothing was sent.
+   */
+  async patchStatus(
+    cr: ConsistentBackup,
+    status: ConsistentBackupStatus,
+  ): Promise<ConsistentBackup | undefined> {
     const patch = mergePatch(cr.status ?? {}, status);
-    if (patch === undefined) return false;
-    await this.rest.request('PATCH', `${crPath(cr)}/status`, {
+    if (patch === undefined) return undefined;
+    const updated = await this.rest.request<ConsistentBackup>('PATCH', `${crPath(cr)}/status`, {
       body: { status: patch },
       contentType: 'application/merge-patch+json',
       query: { fieldManager: FIELD_MANAGER },
     });
-    return true;
+    return withoutServerBookkeeping(updated);
   }
 
   /**
    * Sets the finalizer list, guarded by the resourceVersion it was computed from: a concurrent change (another
    * controller's finalizer) makes this fail with a conflict and the reconcile retries on fresh data.
    */
-  async setFinalizers(cr: ConsistentBackup, finalizers: string[]): Promise<void> {
-    await this.rest.request('PATCH', crPath(cr), {
+  async setFinalizers(cr: ConsistentBackup, finalizers: string[]): Promise<ConsistentBackup> {
+    const updated = await this.rest.request<ConsistentBackup>('PATCH', crPath(cr), {
       body: { metadata: { finalizers, resourceVersion: cr.metadata?.resourceVersion } },
       contentType: 'application/merge-patch+json',
       query: { fieldManager: FIELD_MANAGER },
     });
+    return withoutServerBookkeeping(updated);
   }
 }
 

@@ -41,6 +41,7 @@ describe('Informer', () => {
     assert.equal(informer.hasSynced(), false);
     informer.start();
     assert.equal(await informer.waitForSync(), true);
+    await settle(); // the watch opens after the list was applied
     assert.deepEqual(seen.splice(0), ['add a/one', 'add b/two']);
     assert.deepEqual(informer.keys().sort(), ['a/one', 'b/two']);
     assert.equal(informer.list('a').length, 1);
@@ -190,6 +191,7 @@ describe('Informer', () => {
     const informer = new Informer({ resource, source, clock, transform: metadataOnly });
     informer.start();
     await informer.waitForSync();
+    await settle();
     const cached = informer.get('a/p') as Record<string, unknown>;
     assert.equal(cached.spec, undefined);
     assert.deepEqual((cached.metadata as { labels: object }).labels, { app: 'db' });
