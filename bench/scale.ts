@@ -7,7 +7,10 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { CoreV1Api } from '@kubernetes/client-node';
 import { KubeRest, resourcePath } from '../src/core/index.ts';
+import { summarizePod, type PodSummary } from '../src/domain/index.ts';
+import { createFakePod } from '../test/support/fake-pods.ts';
 import type { BackupStorageLocation } from '../src/api/velero.ts';
 import { startControlPlane, loadKubeConfig } from '../test/harness/control-plane.ts';
 import { operatorKubeconfig } from '../test/harness/operator-identity.ts';
@@ -60,6 +63,18 @@ try {
   const namespaces = Array.from({ length: NAMESPACES }, (_, i) => namespaceOf(i));
   await ensureNamespaces(admin, ['velero', 'bench-latency', ...namespaces]);
   await createStorageLocation(admin);
+  // The database pod every benchmark hook selects, running, in each namespace: HooksReady is True.
+  const core = cp.kubeConfig.makeApiClient(CoreV1Api);
+  const dbPods = new Map<string, PodSummary[]>();
+  for (const namespace of [...namespaces, 'bench-latency']) {
+    const pod = await createFakePod(core, {
+      namespace,
+      name: 'db',
+      labels: { app: 'db' },
+      containers: ['db'],
+    });
+    dbPods.set(namespace, [summarizePod(pod)]);
+  }
   const operatorConfigPath = await operatorKubeconfig(cp);
   const operatorKc = loadKubeConfig(operatorConfigPath);
   const audit = new AuditWrites(cp.auditLogPath, OPERATOR_USER);
@@ -100,7 +115,7 @@ try {
     const last = index === sizes.length - 1;
     observer.reset();
     progress(`floor: ${n} ConsistentBackups`);
-    const floor = new Floor(operatorKc, { veleroNamespace: 'velero' }, location, CONCURRENCY);
+    const floor = new Floor(operatorKc, { veleroNamespace: 'velero' }, location, dbPods, CONCURRENCY);
     const f = await createAll(n, (cr) => floor.add(cr));
     const floorEnd = await settle('floor', f.keys);
     await floor.close();

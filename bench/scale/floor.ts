@@ -8,6 +8,7 @@ import { FINALIZER } from '../../src/api/constants.ts';
 import type { ConsistentBackup } from '../../src/api/consistent-backup.ts';
 import type { BackupStorageLocation } from '../../src/api/velero.ts';
 import {
+  type PodSummary,
   computeStatus,
   desiredVeleroObjects,
   preflightHooks,
@@ -26,6 +27,8 @@ export class Floor {
     operatorKubeConfig: KubeConfig,
     private readonly config: OperatorConfig,
     private readonly storageLocation: BackupStorageLocation,
+    /** The pods of each namespace, as the operator's pod cache has them. */
+    private readonly pods: ReadonlyMap<string, PodSummary[]>,
     concurrency: number,
   ) {
     this.writes = new Writes(new KubeRest(operatorKubeConfig));
@@ -71,14 +74,15 @@ export class Floor {
 
   private async converge(created: ConsistentBackup): Promise<void> {
     const cr = await this.writes.setFinalizers(created, [FINALIZER]);
-    const desired = desiredVeleroObjects(cr, this.config, preflightHooks(cr, []));
+    const pods = this.pods.get(cr.metadata?.namespace ?? '') ?? [];
+    const desired = desiredVeleroObjects(cr, this.config, preflightHooks(cr, pods));
     if (!desired.ok || !desired.schedule)
       throw new Error('benchmark ConsistentBackup is not a valid scheduled one');
     const schedule = await this.writes.applySchedule(desired.schedule);
     const { status } = computeStatus({
       cr,
       config: this.config,
-      pods: [],
+      pods,
       schedule,
       backups: [],
       storageLocations: [this.storageLocation],
