@@ -161,12 +161,18 @@ export class ConsistentBackupReconciler implements Reconciler {
       schedule: desired.metadata.name,
       paused: desired.spec.paused,
     });
-    this.deps.events.event(cr, {
-      type: 'Normal',
-      reason: current ? 'ScheduleUpdated' : 'ScheduleCreated',
-      action: 'ApplySchedule',
-      note: `${current ? 'updated' : 'created'} Velero Schedule ${desired.metadata.namespace}/${desired.metadata.name}${desired.spec.paused ? ' (paused)' : ''}`,
-    });
+    // The first Schedule is what the author of the ConsistentBackup just asked for, and status.scheduleName
+    // shows it: an Event for it is one write in four while thousands settle, and tells nobody anything (README,
+    // "Scale"). A Schedule changed, or made again because it went missing, is news.
+    const recreated = !current && cr.status?.scheduleName === desired.metadata.name;
+    if (current || recreated) {
+      this.deps.events.event(cr, {
+        type: 'Normal',
+        reason: current ? 'ScheduleUpdated' : 'ScheduleRecreated',
+        action: 'ApplySchedule',
+        note: `${current ? 'updated' : 're-created the missing'} Velero Schedule ${desired.metadata.namespace}/${desired.metadata.name}${desired.spec.paused ? ' (paused)' : ''}`,
+      });
+    }
     return applied;
   }
 
