@@ -38,6 +38,8 @@ const { values: args } = parseArgs({
     pods: { type: 'string', default: '20000' },
     'idle-seconds': { type: 'string', default: '60' },
     'latency-crs': { type: 'string', default: '200' },
+    /** Heap snapshots of the operator at idle (after settling, and after each restart), for a heap viewer. */
+    'heap-snapshots': { type: 'boolean', default: false },
   },
 });
 const sizes = (args.sizes ?? '').split(',').map(Number);
@@ -82,7 +84,16 @@ try {
   await observer.start();
   const workDir = await mkdtemp(join(tmpdir(), 'cbo-bench-'));
   const operatorLog = join(workDir, 'operator.log');
-  progress(`operator log: ${operatorLog}`);
+  const diagnostics = args['heap-snapshots'] ? workDir : undefined;
+  progress(`operator log${diagnostics ? ' and heap snapshots' : ''}: ${workDir}`);
+  const newOperator = () => new BuiltOperator(operatorConfigPath, operatorLog, diagnostics);
+  /** RSS and heap used now, and a heap snapshot if asked for. */
+  const idleMemory = async (operator: BuiltOperator): Promise<{ rss: string; heap: string }> => {
+    const rss = `${mib(await operator.rssMiB())} MiB`;
+    const heap = `heap used ${mib((await operator.metric('nodejs_heap_size_used_bytes')) / 2 ** 20)} MiB`;
+    operator.heapSnapshot();
+    return { rss, heap };
+  };
   const location = await admin.request<BackupStorageLocation>(
     'GET',
     resourcePath(
@@ -125,7 +136,7 @@ try {
     await clearConsistentBackups(admin, namespaces);
 
     observer.reset();
-    operator = new BuiltOperator(operatorConfigPath, operatorLog);
+    operator = newOperator();
     await operator.start();
     await operator.ready();
     const reconcilesBefore = await operator.metric('controller_runtime_reconcile_total');
@@ -159,16 +170,9 @@ try {
   if (!operator) throw new Error('no sizes given');
   const n = sizes[sizes.length - 1];
 
-  progress('idle: settling, then measuring RSS');
-  await new Promise((r) => setTimeout(r, 5000));
-  rows.push([
-    `RSS idle, ${n} settled`,
-    `${mib(await operator.rssMiB())} MiB`,
-    `heap used ${mib((await operator.metric('nodejs_heap_size_used_bytes')) / 2 ** 20)} MiB`,
-  ]);
-
   progress(`idle: ${idleSeconds} s, the storage location revalidated every 15 s as Velero does`);
   const idleFrom = Date.now();
+  const justSettled = await operator.rssMiB();
   const idleReconciles = await operator.metric('controller_runtime_reconcile_total');
   const revalidate = setInterval(() => void revalidateStorageLocation(admin), 15_000);
   await new Promise((r) => setTimeout(r, idleSeconds * 1000));
@@ -180,11 +184,13 @@ try {
     ((idleWrites * 60) / idleSeconds).toFixed(1),
     `${idleReconciled} reconciles`,
   ]);
+  const { rss: idleRss, heap: idleHeap } = await idleMemory(operator);
+  rows.push([`RSS idle, ${n} settled`, idleRss, `${idleHeap}; ${mib(justSettled)} MiB right after settling`]);
 
   const restart = async (what: string): Promise<void> => {
     progress(`restart with ${what}`);
     await operator?.stop();
-    operator = new BuiltOperator(operatorConfigPath, operatorLog);
+    operator = newOperator();
     const health = operator.healthzProbe(25);
     await operator.start();
     const readyAt = await operator.ready();
@@ -196,12 +202,9 @@ try {
       `${seconds(readyAt - operator.startedAt)} s`,
       `${writes} writes, slowest /healthz ${slowest.toFixed(0)} ms`,
     ]);
-    await new Promise((r) => setTimeout(r, 3000));
-    rows.push([
-      `RSS idle after restart with ${what}`,
-      `${mib(await operator.rssMiB())} MiB`,
-      `heap used ${mib((await operator.metric('nodejs_heap_size_used_bytes')) / 2 ** 20)} MiB`,
-    ]);
+    await new Promise((r) => setTimeout(r, 20_000));
+    const { rss, heap } = await idleMemory(operator);
+    rows.push([`RSS idle 20 s after restart with ${what}`, rss, heap]);
   };
   await restart(`${n} ConsistentBackups`);
 
@@ -235,12 +238,14 @@ try {
     await createPods(admin, podCount, (done) => progress(`pods: ${done}/${podCount}`));
     await operator.quiet(5000);
     const podWrites = total(await audit.between(podsFrom, Date.now()));
+    await new Promise((r) => setTimeout(r, 20_000));
+    const { rss, heap } = await idleMemory(operator);
     rows.push([
-      `RSS with ${n} settled + ${podCount} pods`,
-      `${mib(await operator.rssMiB())} MiB`,
-      `${podWrites} writes while pods appeared`,
+      `RSS idle, ${n + latencyCrs} settled + ${podCount} pods`,
+      rss,
+      `${heap}; ${podWrites} writes while pods appeared`,
     ]);
-    await restart(`${n} ConsistentBackups + ${podCount} pods`);
+    await restart(`${n + latencyCrs} ConsistentBackups + ${podCount} pods`);
   }
   await operator.stop();
   observer.stop();

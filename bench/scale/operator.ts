@@ -3,12 +3,23 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { freeLoopbackPort } from '../../src/local-cluster/ports.ts';
 
 const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
+
+/** The node flags of the image's ENTRYPOINT: the benchmark runs the operator as the image does. */
+function imageNodeFlags(): string[] {
+  const dockerfile = readFileSync(`${projectRoot}Dockerfile`, 'utf8');
+  const entrypoint = /^ENTRYPOINT\s+(\[.*\])\s*$/m.exec(dockerfile)?.[1];
+  const argv = entrypoint ? (JSON.parse(entrypoint) as string[]) : [];
+  if (argv[0] !== 'node' || argv.at(-1) !== 'dist/cli/main.js')
+    throw new Error('Dockerfile ENTRYPOINT is no longer ["node", ...flags, "dist/cli/main.js"]');
+  return argv.slice(1, -1);
+}
 
 export class BuiltOperator {
   private child: ChildProcess | undefined;
@@ -20,6 +31,8 @@ export class BuiltOperator {
   constructor(
     private readonly kubeconfigPath: string,
     private readonly logPath: string,
+    /** Where `heapSnapshot` writes; unset: no snapshots. */
+    private readonly diagnosticDir?: string,
   ) {}
 
   async start(): Promise<void> {
@@ -29,6 +42,10 @@ export class BuiltOperator {
     this.child = spawn(
       process.execPath,
       [
+        ...imageNodeFlags(),
+        ...(this.diagnosticDir
+          ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${this.diagnosticDir}`]
+          : []),
         'dist/cli/main.js',
         `--kubeconfig=${this.kubeconfigPath}`,
         `--metrics-bind-address=127.0.0.1:${this.metricsPort}`,
@@ -48,6 +65,11 @@ export class BuiltOperator {
     if (!this.child || this.child.exitCode !== null || this.child.signalCode !== null) return;
     this.child.kill('SIGTERM');
     await this.exited;
+  }
+
+  /** Asks for a heap snapshot (written after a full GC) into the diagnostic dir. */
+  heapSnapshot(): void {
+    if (this.diagnosticDir) this.child?.kill('SIGUSR2');
   }
 
   /** Resident set size in MiB, from /proc. */
