@@ -168,7 +168,7 @@ try {
     }
   }
   if (!operator) throw new Error('no sizes given');
-  const n = sizes[sizes.length - 1];
+  const n = sizes.at(-1) ?? 0;
 
   progress(`idle: ${idleSeconds} s, the storage location revalidated every 15 s as Velero does`);
   const idleFrom = Date.now();
