@@ -185,7 +185,11 @@ try {
     `${idleReconciled} reconciles`,
   ]);
   const { rss: idleRss, heap: idleHeap } = await idleMemory(operator);
-  rows.push([`RSS idle, ${n} settled`, idleRss, `${idleHeap}; ${mib(justSettled)} MiB right after settling`]);
+  rows.push([
+    `RSS idle ${idleSeconds} s, ${n} settled`,
+    idleRss,
+    `${idleHeap}; ${mib(justSettled)} MiB right after settling`,
+  ]);
 
   const restart = async (what: string): Promise<void> => {
     progress(`restart with ${what}`);
@@ -202,35 +206,37 @@ try {
       `${seconds(readyAt - operator.startedAt)} s`,
       `${writes} writes, slowest /healthz ${slowest.toFixed(0)} ms`,
     ]);
-    await new Promise((r) => setTimeout(r, 20_000));
+    await new Promise((r) => setTimeout(r, idleSeconds * 1000));
     const { rss, heap } = await idleMemory(operator);
-    rows.push([`RSS idle 20 s after restart with ${what}`, rss, heap]);
+    rows.push([`RSS idle ${idleSeconds} s after restart with ${what}`, rss, heap]);
   };
   await restart(`${n} ConsistentBackups`);
 
-  progress(`latency: ${latencyCrs} ConsistentBackups created one by one, Schedules validated at once`);
-  observer.reset();
-  const validation = enableSchedulesOf(cp.kubeConfig, 'bench-latency');
-  await validation.start();
-  const latencyKeys: string[] = [];
-  for (let i = 0; i < latencyCrs; i++) {
-    const key = `bench-latency/db-${i}`;
-    await createConsistentBackup(admin, consistentBackup('bench-latency', `db-${i}`, i));
-    observer.createdAt.set(key, Date.now());
-    latencyKeys.push(key);
-    await new Promise((r) => setTimeout(r, 50));
+  if (latencyCrs > 0) {
+    progress(`latency: ${latencyCrs} ConsistentBackups created one by one, Schedules validated at once`);
+    observer.reset();
+    const validation = enableSchedulesOf(cp.kubeConfig, 'bench-latency');
+    await validation.start();
+    const latencyKeys: string[] = [];
+    for (let i = 0; i < latencyCrs; i++) {
+      const key = `bench-latency/db-${i}`;
+      await createConsistentBackup(admin, consistentBackup('bench-latency', `db-${i}`, i));
+      observer.createdAt.set(key, Date.now());
+      latencyKeys.push(key);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await observer.until(() => latencyKeys.every((k) => observer.readyAt.has(k)));
+    validation.stop();
+    const toSchedule = latencies(latencyKeys, observer.createdAt, observer.scheduleAt);
+    const toReady = latencies(latencyKeys, observer.createdAt, observer.readyAt);
+    const pct = (l: number[]) => [50, 90, 99].map((p) => `${percentile(l, p).toFixed(0)}`).join(' / ');
+    rows.push([`create->Schedule p50/p90/p99 (${latencyCrs}, ${n} present)`, `${pct(toSchedule)} ms`, '']);
+    rows.push([
+      `create->Ready p50/p90/p99 (${latencyCrs}, ${n} present)`,
+      `${pct(toReady)} ms`,
+      'Velero stand-in validates at once',
+    ]);
   }
-  await observer.until(() => latencyKeys.every((k) => observer.readyAt.has(k)));
-  validation.stop();
-  const toSchedule = latencies(latencyKeys, observer.createdAt, observer.scheduleAt);
-  const toReady = latencies(latencyKeys, observer.createdAt, observer.readyAt);
-  const pct = (l: number[]) => [50, 90, 99].map((p) => `${percentile(l, p).toFixed(0)}`).join(' / ');
-  rows.push([`create->Schedule p50/p90/p99 (${latencyCrs}, ${n} present)`, `${pct(toSchedule)} ms`, '']);
-  rows.push([
-    `create->Ready p50/p90/p99 (${latencyCrs}, ${n} present)`,
-    `${pct(toReady)} ms`,
-    'Velero stand-in validates at once',
-  ]);
 
   if (podCount > 0) {
     progress(`pods: creating ${podCount}`);
@@ -238,10 +244,10 @@ try {
     await createPods(admin, podCount, (done) => progress(`pods: ${done}/${podCount}`));
     await operator.quiet(5000);
     const podWrites = total(await audit.between(podsFrom, Date.now()));
-    await new Promise((r) => setTimeout(r, 20_000));
+    await new Promise((r) => setTimeout(r, idleSeconds * 1000));
     const { rss, heap } = await idleMemory(operator);
     rows.push([
-      `RSS idle, ${n + latencyCrs} settled + ${podCount} pods`,
+      `RSS idle ${idleSeconds} s, ${n + latencyCrs} settled + ${podCount} pods`,
       rss,
       `${heap}; ${podWrites} writes while pods appeared`,
     ]);
@@ -253,9 +259,9 @@ try {
   await cp.stop();
 }
 
-const width = Math.max(...rows.map((r) => r[0].length));
-const width1 = Math.max(...rows.map((r) => r[1].length));
-process.stdout.write(
-  `\n| ${'figure'.padEnd(width)} | ${'value'.padEnd(width1)} | notes |\n| ${'-'.repeat(width)} | ${'-'.repeat(width1)} | --- |\n`,
-);
-for (const [a, b, c] of rows) process.stdout.write(`| ${a.padEnd(width)} | ${b.padEnd(width1)} | ${c} |\n`);
+const header: [string, string, string] = ['figure', 'value', 'notes'];
+const widths = [0, 1, 2].map((i) => Math.max(...[header, ...rows].map((r) => (r[i] ?? '').length)));
+const line = (cells: string[]): string =>
+  `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |\n`;
+process.stdout.write(`\n${line(header)}${line(widths.map((w) => '-'.repeat(w)))}`);
+for (const row of rows) process.stdout.write(line(row));

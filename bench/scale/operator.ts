@@ -11,8 +11,13 @@ import { freeLoopbackPort } from '../../src/local-cluster/ports.ts';
 
 const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
 
-/** The node flags of the image's ENTRYPOINT: the benchmark runs the operator as the image does. */
+/**
+ * The node flags of the image's ENTRYPOINT: the benchmark runs the operator as the image does.
+ * CBO_BENCH_NODE_FLAGS (space-separated) replaces them, to try other flags before changing the image.
+ */
 function imageNodeFlags(): string[] {
+  const trial = process.env.CBO_BENCH_NODE_FLAGS;
+  if (trial !== undefined) return trial.split(' ').filter(Boolean);
   const dockerfile = readFileSync(`${projectRoot}Dockerfile`, 'utf8');
   const entrypoint = /^ENTRYPOINT\s+(\[.*\])\s*$/m.exec(dockerfile)?.[1];
   const argv = entrypoint ? (JSON.parse(entrypoint) as string[]) : [];
