@@ -19,4 +19,7 @@ RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
 COPY --from=build /src/dist ./dist
 COPY crds ./crds
 USER 65532:65532
-ENTRYPOINT ["node", "dist/cli/main.js"]
+# Memory over peak speed (README, "Scale"): a 2 MiB young generation instead of V8's 16 MiB, and V8's
+# memory-saving heuristics, which collect and give memory back when idle. Without them the process stayed
+# at 2-3 times its live heap after a burst (20,000 pods appearing: 286 MiB resident, 59 MiB live).
+ENTRYPOINT ["node", "--max-semi-space-size=2", "--optimize-for-size", "dist/cli/main.js"]

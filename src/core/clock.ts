@@ -30,3 +30,11 @@ export function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<v
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
+
+/**
+ * Lets timers, I/O and other callbacks run before going on: long stretches of work made only of promise
+ * continuations (a relist, reconciles that write nothing) would otherwise starve the event loop.
+ */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}

@@ -1,4 +1,4 @@
-import { realClock, type Clock } from './clock.ts';
+import { realClock, yieldToEventLoop, type Clock } from './clock.ts';
 import type { Informer } from './informer.ts';
 import { errorFields, silentLogger, type Logger } from './logger.ts';
 import type { ControllerMetrics, Metrics, ReconcileResult } from './metrics.ts';
@@ -25,6 +25,14 @@ type SyncSource = Pick<Informer, 'name' | 'optional' | 'waitForSync'>;
 
 /** Maps a watched object to the keys of the primary objects to reconcile; nothing to skip it. */
 export type MapFunc<T> = (obj: T) => string | readonly string[] | undefined;
+
+export interface WatchOptions<T> {
+  /**
+   * Whether an update matters to the reconciles at all (e.g. a status field they read changed); updates it
+   * rejects enqueue nothing. Periodic resyncs always enqueue. Default: every update matters.
+   */
+  updateMatters?: (oldObj: T, newObj: T) => boolean;
+}
 
 export interface ControllerOptions {
   name: string;
@@ -74,7 +82,11 @@ export class Controller {
    * Reconciles the keys `map` gives for each added, updated (old and new object) or deleted object of
    * `informer`; without `map`, the object's own key. Call before `start`.
    */
-  watch<T extends KubeObject>(informer: Informer<T>, map: MapFunc<T> = objectKey): this {
+  watch<T extends KubeObject>(
+    informer: Informer<T>,
+    map: MapFunc<T> = objectKey,
+    options: WatchOptions<T> = {},
+  ): this {
     if (this.state !== 'new') throw new Error(`controller ${this.name}: watch() after start()`);
     const enqueue = (obj: T): void => {
       const keys = map(obj);
@@ -86,6 +98,7 @@ export class Controller {
       informer.addHandler({
         add: enqueue,
         update: (oldObj, newObj) => {
+          if (newObj !== oldObj && options.updateMatters && !options.updateMatters(oldObj, newObj)) return;
           enqueue(oldObj);
           if (newObj !== oldObj) enqueue(newObj);
         },
@@ -128,6 +141,9 @@ export class Controller {
       const key = await this.queue.get();
       if (key === undefined) return;
       await this.reconcileOne(key);
+      // A reconcile that finds nothing to write completes without I/O; a queue of thousands of them would
+      // otherwise hold the event loop (probes, watches) for as long as they all take.
+      await yieldToEventLoop();
     }
   }
 

@@ -1,4 +1,4 @@
-import type { ListResult, ListWatchSource, WatchHandle, WatchQuery } from './list-watch.ts';
+import type { ListPage, ListWatchSource, WatchHandle, WatchQuery } from './list-watch.ts';
 import { objectKey, type KubeObject } from './object-key.ts';
 
 interface FakeWatch {
@@ -24,13 +24,18 @@ export class FakeListWatch implements ListWatchSource {
     for (const obj of initial) this.store(obj);
   }
 
-  list(): Promise<ListResult> {
+  /** Lists in pages of `pageSize` objects (all of one snapshot). */
+  pageSize = 500;
+
+  async *list(): AsyncIterable<ListPage> {
     this.listCalls++;
-    if (this.listError !== undefined) return Promise.reject(this.listError);
-    return Promise.resolve({
-      items: [...this.objects.values()].map(copy),
-      resourceVersion: String(this.version),
-    });
+    if (this.listError !== undefined) throw this.listError;
+    const items = [...this.objects.values()].map(copy);
+    const resourceVersion = String(this.version);
+    for (let i = 0; i === 0 || i < items.length; i += this.pageSize) {
+      await Promise.resolve();
+      yield { items: items.slice(i, i + this.pageSize), resourceVersion };
+    }
   }
 
   watch(

@@ -1,6 +1,6 @@
 // The controller core: generic Kubernetes controller machinery on @kubernetes/client-node. Nothing in here
 // knows about backups. Test doubles (FakeClock, FakeListWatch) are imported from their own files by tests.
-export { realClock, sleep, type Clock, type TimerHandle } from './clock.ts';
+export { realClock, sleep, yieldToEventLoop, type Clock, type TimerHandle } from './clock.ts';
 export {
   Controller,
   keyFromLabels,
@@ -8,6 +8,7 @@ export {
   type MapFunc,
   type ReconcileOutcome,
   type Reconciler,
+  type WatchOptions,
 } from './controller.ts';
 export {
   EventRecorder,
@@ -39,7 +40,7 @@ export {
 } from './leader-election.ts';
 export {
   kubeListWatch,
-  type ListResult,
+  type ListPage,
   type ListWatchSource,
   type WatchHandle,
   type WatchQuery,
@@ -51,6 +52,7 @@ export {
   metadataOnly,
   objectKey,
   splitKey,
+  withoutServerBookkeeping,
   type KubeObject,
   type ObjectMeta,
   type OwnerReference,
@@ -62,4 +64,5 @@ export {
   defaultControllerRateLimiter,
   type RateLimiter,
 } from './rate-limiter.ts';
+export { RecentWrites, type RecentWritesOptions } from './recent-writes.ts';
 export { WorkQueue, type WorkQueueOptions } from './work-queue.ts';

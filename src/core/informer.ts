@@ -1,9 +1,9 @@
 import type { KubeConfig } from '@kubernetes/client-node';
-import { realClock, type Clock, type TimerHandle } from './clock.ts';
+import { realClock, yieldToEventLoop, type Clock, type TimerHandle } from './clock.ts';
 import { KubeApiError, type ResourceRef } from './kube-rest.ts';
-import { kubeListWatch, type ListResult, type ListWatchSource, type WatchHandle } from './list-watch.ts';
+import { kubeListWatch, type ListWatchSource, type WatchHandle } from './list-watch.ts';
 import { errorFields, silentLogger, type Logger } from './logger.ts';
-import { objectKey, type KubeObject } from './object-key.ts';
+import { objectKey, withoutServerBookkeeping, type KubeObject } from './object-key.ts';
 
 /** Receives cache changes. Handlers should only enqueue keys: they run inline with the watch stream. */
 export interface InformerHandler<T> {
@@ -19,9 +19,15 @@ export interface InformerOptions<T extends KubeObject> {
   fieldSelector?: string;
   /**
    * Applied to every object before it is cached or handed to handlers, e.g. `metadataOnly` to keep a small
-   * copy. The result must keep metadata.name, namespace and resourceVersion.
+   * copy. The result must keep metadata.name, namespace and resourceVersion. managedFields and kubectl's
+   * last-applied-configuration are dropped before it in any case: no reconcile reads them.
    */
   transform?: (obj: KubeObject) => T;
+  /**
+   * Secondary indexes: for each name, the values an object is filed under (e.g. its owner's key), so that
+   * `byIndex` finds related objects without a scan of the cache. Objects are always indexed by namespace.
+   */
+  indexers?: Record<string, (obj: T) => readonly string[]>;
   /** Every this often each handler gets update(obj, obj) for every cached object. Default 10 h; 0: never. */
   resyncPeriodMs?: number;
   /**
@@ -47,6 +53,9 @@ const watchdogGraceMs = 30_000;
 /** A watch the server closes sooner than this without any event counts as a failure (no hot loop). */
 const minHealthyWatchMs = 1_000;
 const defaultResyncMs = 10 * 60 * 60 * 1000;
+/** A relist hands this many objects to the cache and handlers between yields of the event loop. */
+const replaceBatch = 200;
+const namespaceIndex = '\0namespace';
 
 /**
  * Lists and watches one resource into a cache and tells handlers about changes. Unlike client-node's
@@ -66,6 +75,10 @@ export class Informer<T extends KubeObject = KubeObject> {
   private readonly watchTimeoutSeconds: number | undefined;
 
   private readonly store = new Map<string, T>();
+  /** Typed loosely so that an Informer<T> still is an Informer<KubeObject>; only ever called with a T. */
+  private readonly indexers: [string, (obj: KubeObject) => readonly string[]][];
+  /** index name -> index value -> keys of the objects filed under it */
+  private readonly indexes = new Map<string, Map<string, Set<string>>>();
   private readonly handlers = new Set<InformerHandler<T>>();
   private resourceVersion = '';
   private synced = false;
@@ -91,7 +104,13 @@ export class Informer<T extends KubeObject = KubeObject> {
       const { labelSelector, fieldSelector } = options;
       this.source = kubeListWatch(options.kubeConfig, resource, { labelSelector, fieldSelector });
     } else throw new Error(`informer ${this.name}: kubeConfig or source is required`);
-    this.transform = options.transform ?? ((obj) => obj as T);
+    const transform = options.transform ?? ((obj) => obj as T);
+    this.transform = (obj) => transform(withoutServerBookkeeping(obj));
+    this.indexers = [
+      [namespaceIndex, (obj) => [obj.metadata?.namespace ?? '']],
+      ...Object.entries((options.indexers ?? {}) as Record<string, (obj: KubeObject) => readonly string[]>),
+    ];
+    for (const [name] of this.indexers) this.indexes.set(name, new Map());
     this.clock = options.clock ?? realClock;
     this.log = (options.logger ?? silentLogger()).child({ informer: this.name });
     this.resyncPeriodMs = options.resyncPeriodMs ?? defaultResyncMs;
@@ -160,8 +179,21 @@ export class Informer<T extends KubeObject = KubeObject> {
 
   /** Cached objects, optionally of one namespace. Shared with the cache: do not mutate. */
   list(namespace?: string): T[] {
-    const all = [...this.store.values()];
-    return namespace === undefined ? all : all.filter((o) => o.metadata?.namespace === namespace);
+    return namespace === undefined ? [...this.store.values()] : this.byIndex(namespaceIndex, namespace);
+  }
+
+  /** Cached objects filed under `value` by the indexer `name`. Shared with the cache: do not mutate. */
+  byIndex(name: string, value: string): T[] {
+    const index = this.indexes.get(name);
+    if (!index) throw new Error(`informer ${this.name}: no index ${name}`);
+    const keys = index.get(value);
+    if (!keys) return [];
+    const objects: T[] = [];
+    for (const key of keys) {
+      const obj = this.store.get(key);
+      if (obj) objects.push(obj);
+    }
+    return objects;
   }
 
   keys(): string[] {
@@ -170,15 +202,21 @@ export class Informer<T extends KubeObject = KubeObject> {
 
   private async run(gen: number, relist: boolean): Promise<void> {
     if (relist || !this.resourceVersion) {
-      let listed: ListResult;
+      // Objects are transformed page by page, so the whole list is never held in its full form.
+      const fresh = new Map<string, T>();
+      let resourceVersion = '';
       try {
-        listed = await this.source.list();
+        for await (const page of this.source.list()) {
+          if (gen !== this.generation) return;
+          for (const raw of page.items) fresh.set(objectKey(raw), this.transform(raw));
+          resourceVersion ||= page.resourceVersion;
+        }
       } catch (err) {
         if (gen === this.generation) this.fail('list failed', err, true);
         return;
       }
       if (gen !== this.generation) return;
-      this.replace(listed);
+      if (!(await this.replace(gen, fresh, resourceVersion))) return;
     }
 
     const timeoutSeconds = this.watchTimeoutSeconds ?? Math.floor(300 * (1 + Math.random()));
@@ -283,15 +321,26 @@ export class Informer<T extends KubeObject = KubeObject> {
     }, delayMs);
   }
 
-  /** Makes the cache equal a fresh list, telling handlers what differs. */
-  private replace(listed: ListResult): void {
-    const fresh = new Map<string, T>();
-    for (const raw of listed.items) fresh.set(objectKey(raw), this.transform(raw));
-    for (const [key, obj] of this.store) {
+  /**
+   * Makes the cache equal a fresh list, telling handlers what differs. Yields the event loop between
+   * batches so that probes and other work go on during a large relist; false if a restart overtook it.
+   */
+  private async replace(gen: number, fresh: Map<string, T>, resourceVersion: string): Promise<boolean> {
+    let done = 0;
+    const pace = async (): Promise<boolean> => {
+      if (++done % replaceBatch !== 0) return true;
+      await yieldToEventLoop();
+      return gen === this.generation;
+    };
+    for (const [key, obj] of [...this.store]) {
       if (!fresh.has(key)) this.remove(key, obj);
+      if (!(await pace())) return false;
     }
-    for (const [key, obj] of fresh) this.upsert(key, obj);
-    this.resourceVersion = listed.resourceVersion;
+    for (const [key, obj] of fresh) {
+      this.upsert(key, obj);
+      if (!(await pace())) return false;
+    }
+    this.resourceVersion = resourceVersion;
     this.failures = 0;
     this.lastFailure = undefined;
     if (!this.synced) {
@@ -299,11 +348,13 @@ export class Informer<T extends KubeObject = KubeObject> {
       this.log.info('informer synced', { objects: this.store.size });
       this.resolveSyncWaiters(true);
     }
+    return true;
   }
 
   private upsert(key: string, obj: T): void {
     const old = this.store.get(key);
     this.store.set(key, obj);
+    this.reindex(key, old, obj);
     if (!old) {
       this.emit('add', (h) => h.add?.(obj));
     } else if (!sameVersion(old, obj)) {
@@ -312,8 +363,32 @@ export class Informer<T extends KubeObject = KubeObject> {
   }
 
   private remove(key: string, last: T): void {
-    if (!this.store.delete(key)) return;
+    const cached = this.store.get(key);
+    if (!cached) return;
+    this.store.delete(key);
+    this.reindex(key, cached, undefined);
     this.emit('delete', (h) => h.delete?.(last));
+  }
+
+  private reindex(key: string, old: T | undefined, obj: T | undefined): void {
+    for (const [name, values] of this.indexers) {
+      const index = this.indexes.get(name);
+      if (!index) continue;
+      const before = old ? values(old) : [];
+      const after = obj ? values(obj) : [];
+      for (const value of before) {
+        if (after.includes(value)) continue;
+        const keys = index.get(value);
+        keys?.delete(key);
+        // Empty sets go, so that the index is bounded by the objects cached, not by all ever seen.
+        if (keys?.size === 0) index.delete(value);
+      }
+      for (const value of after) {
+        let keys = index.get(value);
+        if (!keys) index.set(value, (keys = new Set()));
+        keys.add(key);
+      }
+    }
   }
 
   private armResync(): void {

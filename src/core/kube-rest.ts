@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { connectionFor } from './kube-transport.ts';
 
 /*
  * The core's few plain requests (list, Lease, Event) go through this rather than client-node's typed APIs:
@@ -70,8 +71,12 @@ export class KubeRest {
       headers['Content-Type'] = options.contentType ?? 'application/json';
       headers['Content-Length'] = String(Buffer.byteLength(payload));
     }
-    const requestOptions: https.RequestOptions = { method, headers };
-    await this.kubeConfig.applyToHTTPSOptions(requestOptions);
+    const connection = await connectionFor(this.kubeConfig);
+    const requestOptions: https.RequestOptions = {
+      method,
+      headers: { ...connection.headers, ...headers },
+      agent: connection.agent,
+    };
     const transport = url.protocol === 'http:' ? http : https;
     const timeoutMs = options.timeoutMs ?? 30_000;
 

@@ -2,7 +2,8 @@ import { Watch, type KubeConfig } from '@kubernetes/client-node';
 import { KubeRest, resourcePath, type ResourceRef } from './kube-rest.ts';
 import type { KubeObject } from './object-key.ts';
 
-export interface ListResult {
+/** One page of a list; all pages of one list share the snapshot's resourceVersion (the first page's). */
+export interface ListPage {
   items: KubeObject[];
   resourceVersion: string;
 }
@@ -19,7 +20,8 @@ export interface WatchHandle {
 
 /** List and watch of one resource; the informer's only way to reach the API server. */
 export interface ListWatchSource {
-  list(): Promise<ListResult>;
+  /** The pages of a consistent list, in order; taken one at a time so a large list is never held whole. */
+  list(): AsyncIterable<ListPage>;
   /**
    * Starts a watch. `onEvent` gets each event (ADDED, MODIFIED, DELETED, BOOKMARK, ERROR); `onDone` is called
    * once when the stream ends, with an error unless the server closed it normally.
@@ -49,8 +51,7 @@ export function kubeListWatch(
   const path = resourcePath(resource);
   const { labelSelector, fieldSelector } = selectors;
   return {
-    async list() {
-      const items: KubeObject[] = [];
+    async *list() {
       let resourceVersion = '';
       let continueToken: string | undefined;
       do {
@@ -59,12 +60,12 @@ export function kubeListWatch(
         });
         const kind = page.kind?.replace(/List$/, '');
         // List items carry no apiVersion/kind; watch events do. Fill them in so cached objects look alike.
-        for (const item of page.items ?? []) items.push({ apiVersion: page.apiVersion, kind, ...item });
+        const items = (page.items ?? []).map((item) => ({ apiVersion: page.apiVersion, kind, ...item }));
         // All pages of one list are one snapshot; the first page's resourceVersion is the snapshot's.
         resourceVersion ||= page.metadata?.resourceVersion ?? '';
         continueToken = page.metadata?.continue || undefined;
+        yield { items, resourceVersion };
       } while (continueToken);
-      return { items, resourceVersion };
     },
     async watch(query, onEvent, onDone) {
       // client-node reports its own abort as an error through `done`; a caller that aborted is not told.

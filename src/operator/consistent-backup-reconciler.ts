@@ -1,6 +1,7 @@
 // The thin join of the controller core and the pure domain: read the world from the caches, converge the
 // Velero objects, write the status when it changed, and ask to come back at the next timed transition.
 import type { EventRecorder, Informer, Logger, ReconcileOutcome, Reconciler } from '../core/index.ts';
+import { objectKey, RecentWrites } from '../core/index.ts';
 import { FINALIZER } from '../api/constants.ts';
 import type { ConsistentBackup } from '../api/consistent-backup.ts';
 import type { ConsistentBackupPolicy } from '../api/consistent-backup-policy.ts';
@@ -50,23 +51,30 @@ export interface ReconcilerDeps {
 
 export class ConsistentBackupReconciler implements Reconciler {
   private readonly now: () => number;
+  // The caches may not show this reconciler's own last writes yet; computed from them, a reconcile would
+  // write the same finalizer, Schedule or status again.
+  private readonly recentConsistentBackups = new RecentWrites<ConsistentBackup>();
+  private readonly recentSchedules = new RecentWrites<VeleroSchedule>();
 
   constructor(private readonly deps: ReconcilerDeps) {
     this.now = deps.now ?? Date.now;
   }
 
   async reconcile(key: string): Promise<ReconcileOutcome | void> {
-    const cr = this.deps.consistentBackups.get(key);
+    let cr = this.recentConsistentBackups.read(key, this.deps.consistentBackups.get(key));
     if (!cr) return this.deps.metrics?.forget(key);
     const owner = ownerOf(cr);
     const config = this.config();
-    if (cr.metadata?.deletionTimestamp) return this.finalize(cr, owner, config);
+    if (cr.metadata?.deletionTimestamp) return this.finalize(key, cr, owner, config);
     const finalizers = cr.metadata?.finalizers ?? [];
     if (!finalizers.includes(FINALIZER)) {
       // Before any Velero object exists: objects in another namespace cannot be owned, only cleaned up.
-      await this.deps.writes.setFinalizers(cr, [...finalizers, FINALIZER]);
+      const updated = await this.deps.writes.setFinalizers(cr, [...finalizers, FINALIZER]);
+      // Gone meanwhile: its deletion brings the next reconcile.
+      if (!updated) return;
+      this.recentConsistentBackups.wrote(key, cr, updated);
+      cr = updated;
       this.deps.logger.info('added finalizer', { key });
-      return;
     }
 
     const pods = this.deps.pods.inNamespace(owner.namespace);
@@ -132,7 +140,9 @@ export class ConsistentBackupReconciler implements Reconciler {
       computed = computeStatus({ ...inputs, evidence: read.evidence });
     }
     const { status } = computed;
-    if (await this.deps.writes.patchStatus(cr, status)) {
+    const updated = await this.deps.writes.patchStatus(cr, status);
+    if (updated) {
+      this.recentConsistentBackups.wrote(key, cr, updated);
       this.deps.logger.info('status updated', {
         key,
         phase: status.phase,
@@ -172,20 +182,28 @@ export class ConsistentBackupReconciler implements Reconciler {
       this.deps.logger.info('deleted Velero Schedule', { key: keyOf(cr), schedule: stale.metadata.name });
     }
     if (!desired) return undefined;
-    const current = live.find(isDesired);
+    const cached = live.find(isDesired);
+    const current = this.recentSchedules.read(objectKey(desired), cached);
     if (current && containsFields(current, desired)) return current;
     const applied = await this.deps.writes.applySchedule(desired);
+    this.recentSchedules.wrote(objectKey(desired), cached, applied);
     this.deps.logger.info(current ? 'updated Velero Schedule' : 'created Velero Schedule', {
       key: keyOf(cr),
       schedule: desired.metadata.name,
       paused: desired.spec.paused,
     });
-    this.deps.events.event(cr, {
-      type: 'Normal',
-      reason: current ? 'ScheduleUpdated' : 'ScheduleCreated',
-      action: 'ApplySchedule',
-      note: `${current ? 'updated' : 'created'} Velero Schedule ${desired.metadata.namespace}/${desired.metadata.name}${desired.spec.paused ? ' (paused)' : ''}`,
-    });
+    // The first Schedule is what the author of the ConsistentBackup just asked for, and status.scheduleName
+    // shows it: an Event for it is one write in four while thousands settle, and tells nobody anything (README,
+    // "Scale"). A Schedule changed, or made again because it went missing, is news.
+    const recreated = !current && cr.status?.scheduleName === desired.metadata.name;
+    if (current || recreated) {
+      this.deps.events.event(cr, {
+        type: 'Normal',
+        reason: current ? 'ScheduleUpdated' : 'ScheduleRecreated',
+        action: 'ApplySchedule',
+        note: `${current ? 'updated' : 're-created the missing'} Velero Schedule ${desired.metadata.namespace}/${desired.metadata.name}${desired.spec.paused ? ' (paused)' : ''}`,
+      });
+    }
     return applied;
   }
 
@@ -196,6 +214,7 @@ export class ConsistentBackupReconciler implements Reconciler {
    * is left.
    */
   private async finalize(
+    key: string,
     cr: ConsistentBackup,
     owner: OwnerIdentity,
     config: OperatorConfig,
@@ -223,10 +242,11 @@ export class ConsistentBackupReconciler implements Reconciler {
         return;
       }
     }
-    await this.deps.writes.setFinalizers(
+    const updated = await this.deps.writes.setFinalizers(
       cr,
       finalizers.filter((f) => f !== FINALIZER),
     );
+    if (updated) this.recentConsistentBackups.wrote(key, cr, updated);
     this.deps.logger.info('cleaned up; finalizer removed', {
       key: keyOf(cr),
       deletionPolicy: cr.spec.deletionPolicy ?? 'Retain',

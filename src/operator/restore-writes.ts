@@ -2,7 +2,13 @@
 // status with the difference only, finalizers guarded by resourceVersion, and scratch namespaces deleted
 // only when they carry this very restore's labels.
 import type { KubeRest } from '../core/index.ts';
-import { isConflict, isNotFound, resourcePath, type ResourceRef } from '../core/index.ts';
+import {
+  isConflict,
+  isNotFound,
+  resourcePath,
+  withoutServerBookkeeping,
+  type ResourceRef,
+} from '../core/index.ts';
 import { API_VERSION, VELERO_API_VERSION } from '../api/constants.ts';
 import type { ObjectMeta } from '../api/object-meta.ts';
 import type { VeleroRestore } from '../api/velero.ts';
@@ -88,11 +94,15 @@ export class RestoreWrites {
     }
   }
 
-  patchStatus<T extends Resource>(plural: string, cr: T, status: NonNullable<T['status']>): Promise<boolean> {
+  patchStatus<T extends Resource>(
+    plural: string,
+    cr: T,
+    status: NonNullable<T['status']>,
+  ): Promise<T | undefined> {
     return patchStatusOf(this.rest, plural, cr, status);
   }
 
-  setFinalizers(plural: string, cr: Resource, finalizers: string[]): Promise<void> {
+  setFinalizers<T extends Resource>(plural: string, cr: T, finalizers: string[]): Promise<T | undefined> {
     return setFinalizersOf(this.rest, plural, cr, finalizers);
   }
 
@@ -118,47 +128,52 @@ export class RestoreWrites {
   }
 }
 
-/** Merge-patches the status subresource with the difference only; nothing is sent when nothing changed. */
+/**
+ * Merge-patches the status subresource with the difference only; nothing is sent when nothing changed. Returns
+ * the object as written (without server bookkeeping), or undefined when nothing was sent or it is gone.
+ */
 export async function patchStatusOf<T extends Resource>(
   rest: KubeRest,
   plural: string,
   cr: T,
   status: NonNullable<T['status']>,
-): Promise<boolean> {
+): Promise<T | undefined> {
   const patch = mergePatch(cr.status ?? {}, status);
-  if (patch === undefined) return false;
+  if (patch === undefined) return undefined;
   try {
-    await rest.request('PATCH', `${crPath(plural, cr)}/status`, {
+    const updated = await rest.request<T>('PATCH', `${crPath(plural, cr)}/status`, {
       body: { status: patch },
       contentType: 'application/merge-patch+json',
       query: { fieldManager: FIELD_MANAGER },
     });
+    return withoutServerBookkeeping(updated);
   } catch (err) {
     // Deleted since the cache was read: there is no status left to describe.
-    if (isNotFound(err)) return false;
+    if (isNotFound(err)) return undefined;
     throw err;
   }
-  return true;
 }
 
 /**
  * Sets the finalizer list, guarded by the resourceVersion it was computed from: a concurrent change makes this
  * fail with a conflict and the reconcile retries on fresh data. An object already gone needs no finalizer.
  */
-export async function setFinalizersOf(
+export async function setFinalizersOf<T extends Resource>(
   rest: KubeRest,
   plural: string,
-  cr: Resource,
+  cr: T,
   finalizers: string[],
-): Promise<void> {
+): Promise<T | undefined> {
   try {
-    await rest.request('PATCH', crPath(plural, cr), {
+    const updated = await rest.request<T>('PATCH', crPath(plural, cr), {
       body: { metadata: { finalizers, resourceVersion: cr.metadata?.resourceVersion } },
       contentType: 'application/merge-patch+json',
       query: { fieldManager: FIELD_MANAGER },
     });
+    return withoutServerBookkeeping(updated);
   } catch (err) {
-    if (!isNotFound(err)) throw err;
+    if (isNotFound(err)) return undefined;
+    throw err;
   }
 }
 

@@ -11,7 +11,9 @@ import {
 } from '../api/constants.ts';
 import type { ConsistentBackup } from '../api/consistent-backup.ts';
 import type { ConsistentBackupPolicy } from '../api/consistent-backup-policy.ts';
-import type { OperatorConfig } from '../domain/index.ts';
+import type { BackupStorageLocation } from '../api/velero.ts';
+import { storageCondition, type OperatorConfig } from '../domain/index.ts';
+import { jsonEqual } from './merge-patch.ts';
 import { ConsistentBackupReconciler } from './consistent-backup-reconciler.ts';
 import { PodCache } from './pod-cache.ts';
 import { VeleroCache } from './velero-cache.ts';
@@ -34,6 +36,7 @@ export function addConsistentBackupController(manager: Manager, setup: Controlle
   const { config } = setup;
   const consistentBackups = manager.informer<ConsistentBackup>({
     resource: { apiVersion: API_VERSION, plural: PLURAL },
+    indexers: { [byStorageLocation]: (cr) => [cr.spec.velero?.storageLocation ?? defaultLocation] },
   });
   // Cluster-scoped; only the one named "cluster" is read.
   const policies = manager.informer<ConsistentBackupPolicy>({
@@ -66,17 +69,39 @@ export function addConsistentBackupController(manager: Manager, setup: Controlle
   controller.watch(consistentBackups);
   // A changed limit concerns every ConsistentBackup.
   controller.watch(policies, () => consistentBackups.keys());
-  // A pod change may change what the hooks of its namespace's ConsistentBackups would reach.
+  // A pod change may change what the hooks of its namespace's ConsistentBackups would reach; most pod
+  // updates (status churn) change nothing in the summary preflight reads.
   for (const informer of pods.informers) {
-    controller.watch(informer, (pod) =>
-      consistentBackups.list(pod.metadata?.namespace).map((cr) => objectKey(cr)),
+    controller.watch(
+      informer,
+      (pod) => consistentBackups.list(pod.metadata?.namespace).map((cr) => objectKey(cr)),
+      { updateMatters: (a, b) => !jsonEqual(a.summary, b.summary) },
     );
   }
+  // A location concerns the ConsistentBackups that name it, and those that use the default while it is (or
+  // was) the default. Velero revalidates every location each minute: only a change of what StorageAvailable
+  // says about it re-reconciles them.
+  const usersOf = (location: BackupStorageLocation): string[] =>
+    [
+      ...consistentBackups.byIndex(byStorageLocation, location.metadata.name ?? ''),
+      ...(location.spec.default ? consistentBackups.byIndex(byStorageLocation, defaultLocation) : []),
+    ].map((cr) => objectKey(cr));
   for (const cache of velero.namespaces.values()) {
     controller.watch(cache.backups, owner);
     controller.watch(cache.schedules, owner);
-    // Whether Velero can write at all concerns every ConsistentBackup.
-    controller.watch(cache.storageLocations, () => consistentBackups.keys());
+    controller.watch(cache.storageLocations, usersOf, { updateMatters: storageStateChanged });
   }
   return { consistentBackups, velero };
+}
+
+const byStorageLocation = 'storageLocation';
+/** Index value of the ConsistentBackups that name no location (Velero's default one). */
+const defaultLocation = '';
+
+function storageStateChanged(a: BackupStorageLocation, b: BackupStorageLocation): boolean {
+  const name = b.metadata.name;
+  return (
+    Boolean(a.spec.default) !== Boolean(b.spec.default) ||
+    !jsonEqual(storageCondition([a], name), storageCondition([b], name))
+  );
 }

@@ -4,7 +4,7 @@ import type { Informer, KubeObject, Manager } from '../core/index.ts';
 import { VELERO_API_VERSION } from '../api/constants.ts';
 import type { BackupStorageLocation, VeleroBackup, VeleroSchedule } from '../api/velero.ts';
 import { isNotFound } from '../core/index.ts';
-import { MANAGED_OBJECTS_SELECTOR, isOwnedBy, type OwnerIdentity } from '../domain/index.ts';
+import { MANAGED_OBJECTS_SELECTOR, ownerOf, type OwnerIdentity } from '../domain/index.ts';
 
 export interface VeleroNamespaceCache {
   readonly backups: Informer<VeleroBackup>;
@@ -22,7 +22,10 @@ export class VeleroCache {
       const cache = <T extends KubeObject>(plural: string, managedOnly: boolean) =>
         manager.informer<T>({
           resource: { apiVersion: VELERO_API_VERSION, plural, namespace },
-          ...(managedOnly && { labelSelector: MANAGED_OBJECTS_SELECTOR }),
+          ...(managedOnly && {
+            labelSelector: MANAGED_OBJECTS_SELECTOR,
+            indexers: { [byOwner]: ownerIndexValues },
+          }),
           optional: true,
         });
       this.namespaces.set(namespace, {
@@ -54,12 +57,20 @@ export class VeleroCache {
   }
 
   ownedBackups(owner: OwnerIdentity): VeleroBackup[] {
-    return [...this.namespaces.values()].flatMap((c) => c.backups.list().filter((b) => isOwnedBy(b, owner)));
+    const value = ownerIndexValue(owner);
+    return [...this.namespaces.values()].flatMap((c) => c.backups.byIndex(byOwner, value));
   }
 
   ownedSchedules(owner: OwnerIdentity): VeleroSchedule[] {
-    return [...this.namespaces.values()].flatMap((c) =>
-      c.schedules.list().filter((s) => isOwnedBy(s, owner)),
-    );
+    const value = ownerIndexValue(owner);
+    return [...this.namespaces.values()].flatMap((c) => c.schedules.byIndex(byOwner, value));
   }
 }
+
+// Each reconcile looks up its own Velero objects: by an index on the owner labels, not a scan of the cache.
+const byOwner = 'owner';
+const ownerIndexValue = (o: OwnerIdentity): string => `${o.namespace}/${o.name}/${o.uid}`;
+const ownerIndexValues = (obj: KubeObject): string[] => {
+  const owner = ownerOf(obj);
+  return owner ? [ownerIndexValue(owner)] : [];
+};

@@ -1,7 +1,13 @@
 // Every write the reconciler makes, in one place: what it writes and how (create once, server-side apply,
 // merge patch) are API conventions that must not vary from call to call.
 import type { KubeRest } from '../core/index.ts';
-import { isConflict, isNotFound, resourcePath, type ResourceRef } from '../core/index.ts';
+import {
+  isConflict,
+  isNotFound,
+  resourcePath,
+  withoutServerBookkeeping,
+  type ResourceRef,
+} from '../core/index.ts';
 import { MANAGER_NAME, PLURAL, VELERO_API_VERSION } from '../api/constants.ts';
 import type { ConsistentBackup, ConsistentBackupStatus } from '../api/consistent-backup.ts';
 import type { DeleteBackupRequest, VeleroBackup, VeleroSchedule } from '../api/velero.ts';
@@ -40,11 +46,16 @@ export class Writes {
   /** Server-side applies a Schedule with the operator's field manager, taking over conflicting fields. */
   async applySchedule(schedule: VeleroSchedule): Promise<VeleroSchedule> {
     const ref = velero('schedules', schedule.metadata.namespace ?? '');
-    return this.rest.request<VeleroSchedule>('PATCH', resourcePath(ref, schedule.metadata.name), {
-      body: schedule,
-      contentType: 'application/apply-patch+yaml',
-      query: { fieldManager: FIELD_MANAGER, force: true },
-    });
+    const applied = await this.rest.request<VeleroSchedule>(
+      'PATCH',
+      resourcePath(ref, schedule.metadata.name),
+      {
+        body: schedule,
+        contentType: 'application/apply-patch+yaml',
+        query: { fieldManager: FIELD_MANAGER, force: true },
+      },
+    );
+    return withoutServerBookkeeping(applied);
   }
 
   async deleteSchedule(namespace: string, name: string): Promise<void> {
@@ -71,13 +82,16 @@ export class Writes {
     }
   }
 
-  /** Merge-patches the status subresource with the difference only; nothing is sent when nothing changed. */
-  patchStatus(cr: ConsistentBackup, status: ConsistentBackupStatus): Promise<boolean> {
+  /**
+   * Merge-patches the status subresource with the difference only; nothing is sent when nothing changed.
+   * Returns the updated ConsistentBackup, or undefined when nothing was sent (or it is gone).
+   */
+  patchStatus(cr: ConsistentBackup, status: ConsistentBackupStatus): Promise<ConsistentBackup | undefined> {
     return patchStatusOf(this.rest, PLURAL, cr, status);
   }
 
-  /** Sets the finalizer list, guarded by the resourceVersion it was computed from. */
-  setFinalizers(cr: ConsistentBackup, finalizers: string[]): Promise<void> {
+  /** Sets the finalizer list, guarded by the resourceVersion it was computed from; undefined: it is gone. */
+  setFinalizers(cr: ConsistentBackup, finalizers: string[]): Promise<ConsistentBackup | undefined> {
     return setFinalizersOf(this.rest, PLURAL, cr, finalizers);
   }
 }

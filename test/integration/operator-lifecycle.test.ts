@@ -177,6 +177,37 @@ test('a spec change updates the Schedule and suspend pauses it', async () => {
   });
 });
 
+test('a storage location reaches the ConsistentBackups that use it, by name or as the default', async () => {
+  await bed.standIn.ensureStorageLocation('archive', { phase: 'Available' });
+  const spec = (velero?: object) => ({ schedule: '0 1 * * *', rpo: '26h', ...(velero && { velero }) });
+  await bed.applyConsistentBackup('storage', 'on-default', spec());
+  await bed.applyConsistentBackup('storage', 'on-archive', spec({ storageLocation: 'archive' }));
+  const storage = (name: string, status: string) =>
+    bed.waitForStatus(
+      'storage',
+      name,
+      `StorageAvailable ${status}`,
+      (cr) => condition(cr, 'StorageAvailable')?.status === status,
+    );
+  await storage('on-default', 'True');
+  await storage('on-archive', 'True');
+
+  await bed.standIn.setStorageLocationPhase('default', 'Unavailable');
+  const unavailable = await storage('on-default', 'False');
+  assert.equal(condition(unavailable, 'StorageAvailable')?.reason, 'StorageLocationUnavailable');
+  assert.equal(
+    condition(await bed.consistentBackup('storage', 'on-archive'), 'StorageAvailable')?.status,
+    'True',
+  );
+
+  await bed.standIn.setStorageLocationPhase('archive', 'Unavailable');
+  await storage('on-archive', 'False');
+  await bed.standIn.setStorageLocationPhase('archive', 'Available');
+  await bed.standIn.setStorageLocationPhase('default', 'Available');
+  await storage('on-archive', 'True');
+  await storage('on-default', 'True');
+});
+
 test('a run-now token makes exactly one Backup, also when set again', async () => {
   const runNowBackups = async () =>
     (await bed.ownedBy<VeleroBackup>('backups', 'shop', 'orders-db-nightly')).filter(

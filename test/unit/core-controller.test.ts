@@ -213,4 +213,60 @@ describe('Controller', () => {
     assert.match(text, /workqueue_retries_total\{controller="widgets",name="widgets"\} 1/);
     assert.match(text, /workqueue_adds_total\{controller="widgets",name="widgets"\} 2/);
   });
+
+  test('updates that do not matter enqueue nothing; adds, deletes and resyncs still do', async () => {
+    const clock = new FakeClock();
+    const primaries = new Informer({ resource: primaryRef, source: new FakeListWatch(), clock });
+    const secondarySource = new FakeListWatch([obj('velero', 's1', { phase: 'Available' })]);
+    const secondaries = new Informer({
+      resource: secondaryRef,
+      source: secondarySource,
+      clock,
+      resyncPeriodMs: 60_000,
+    });
+    const reconciler = new ScriptedReconciler(clock, () => {});
+    const controller = new Controller({ name: 'widgets', reconciler, clock })
+      .watch(primaries)
+      .watch(secondaries, () => 'team-a/w1', {
+        updateMatters: (a, b) => a.metadata?.labels?.phase !== b.metadata?.labels?.phase,
+      });
+    primaries.start();
+    secondaries.start();
+    await controller.start();
+    // Whether a change enqueued anything: the number of reconciles it caused.
+    const reconcilesAfter = async (change: () => unknown): Promise<number> => {
+      const before = reconciler.calls.length;
+      await change();
+      await settle();
+      return reconciler.calls.length - before;
+    };
+    assert.equal(reconciler.calls.length, 1, 'the add');
+    const touch = () => obj('velero', 's1', { phase: 'Available', validated: 'again' });
+    assert.equal(await reconcilesAfter(() => secondarySource.apply('MODIFIED', touch())), 0);
+    const flip = () => obj('velero', 's1', { phase: 'Unavailable' });
+    assert.ok((await reconcilesAfter(() => secondarySource.apply('MODIFIED', flip()))) > 0);
+    assert.ok((await reconcilesAfter(() => clock.advance(60_000))) > 0, 'the resync');
+    const gone = () => obj('velero', 's1');
+    assert.ok((await reconcilesAfter(() => secondarySource.apply('DELETED', gone()))) > 0);
+    await controller.stop();
+    primaries.stop();
+    secondaries.stop();
+  });
+
+  test('workers yield the event loop between reconciles, also when these do no I/O', async () => {
+    const initial = Array.from({ length: 50 }, (_, i) => obj('ns', `w${i}`));
+    const { informer, reconciler, controller } = setup(() => {}, initial);
+    informer.start();
+    await controller.start();
+    let seenByOtherWork: number | undefined;
+    setImmediate(() => (seenByOtherWork = reconciler.calls.length));
+    await settle();
+    while (reconciler.calls.length < initial.length) await settle();
+    assert.ok(
+      seenByOtherWork !== undefined && seenByOtherWork < initial.length,
+      `a callback queued behind the reconciles ran after ${seenByOtherWork} of ${initial.length}`,
+    );
+    await controller.stop();
+    informer.stop();
+  });
 });

@@ -41,6 +41,7 @@ describe('Informer', () => {
     assert.equal(informer.hasSynced(), false);
     informer.start();
     assert.equal(await informer.waitForSync(), true);
+    await settle(); // the watch opens after the list was applied
     assert.deepEqual(seen.splice(0), ['add a/one', 'add b/two']);
     assert.deepEqual(informer.keys().sort(), ['a/one', 'b/two']);
     assert.equal(informer.list('a').length, 1);
@@ -190,6 +191,7 @@ describe('Informer', () => {
     const informer = new Informer({ resource, source, clock, transform: metadataOnly });
     informer.start();
     await informer.waitForSync();
+    await settle();
     const cached = informer.get('a/p') as Record<string, unknown>;
     assert.equal(cached.spec, undefined);
     assert.deepEqual((cached.metadata as { labels: object }).labels, { app: 'db' });
@@ -232,5 +234,72 @@ describe('Informer', () => {
     assert.throws(() => second.informer.start(), /stopped/);
     assert.equal(source.listCalls, 0);
     assert.equal(clock.pendingTimers(), 0);
+  });
+
+  test('indexes find objects by namespace and by indexer values, and follow updates and deletes', async () => {
+    const owned = (namespace: string, name: string, owner: string) => ({
+      ...cm(namespace, name),
+      metadata: { namespace, name, labels: { owner } },
+    });
+    const { source, informer } = setup([owned('a', 'one', 'x'), owned('b', 'two', 'x')], {
+      indexers: { owner: (o) => [o.metadata?.labels?.owner ?? ''] },
+    });
+    informer.start();
+    await informer.waitForSync();
+    await settle();
+    const names = (objects: KubeObject[]) => objects.map((o) => o.metadata?.name).sort();
+    assert.deepEqual(names(informer.byIndex('owner', 'x')), ['one', 'two']);
+    assert.deepEqual(names(informer.list('a')), ['one']);
+
+    source.apply('MODIFIED', owned('b', 'two', 'y'));
+    source.apply('ADDED', owned('a', 'three', 'y'));
+    assert.deepEqual(names(informer.byIndex('owner', 'x')), ['one']);
+    assert.deepEqual(names(informer.byIndex('owner', 'y')), ['three', 'two']);
+    assert.deepEqual(names(informer.list('a')), ['one', 'three']);
+
+    source.apply('DELETED', owned('a', 'one', 'x'));
+    assert.deepEqual(informer.byIndex('owner', 'x'), []);
+    assert.deepEqual(names(informer.list('a')), ['three']);
+    assert.deepEqual(informer.list('nowhere'), []);
+    assert.throws(() => informer.byIndex('missing', 'x'), /no index missing/);
+    informer.stop();
+  });
+
+  test('a large list is applied in batches that let other callbacks run in between', async () => {
+    const many = Array.from({ length: 1000 }, (_, i) => cm('a', `cm-${i}`));
+    const { informer } = setup(many);
+    informer.start();
+    let cachedWhenOtherWorkRan: number | undefined;
+    setImmediate(() => (cachedWhenOtherWorkRan = informer.keys().length));
+    await informer.waitForSync();
+    assert.equal(informer.keys().length, 1000);
+    assert.ok(
+      cachedWhenOtherWorkRan !== undefined && cachedWhenOtherWorkRan < 1000,
+      `a callback queued at start ran with ${cachedWhenOtherWorkRan} of 1000 objects cached`,
+    );
+    informer.stop();
+  });
+
+  test('managedFields and the last-applied-configuration annotation are never cached', async () => {
+    const applied = {
+      ...cm('a', 'one'),
+      metadata: {
+        namespace: 'a',
+        name: 'one',
+        managedFields: [{ manager: 'kubectl' }],
+        annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{}', keep: 'me' },
+      },
+    };
+    const { source, informer } = setup([applied]);
+    informer.start();
+    await informer.waitForSync();
+    await settle();
+    const meta = () => informer.get('a/one')?.metadata as Record<string, unknown>;
+    assert.equal(meta().managedFields, undefined);
+    assert.deepEqual(meta().annotations, { keep: 'me' });
+    source.apply('MODIFIED', { ...applied, metadata: { ...applied.metadata, annotations: undefined } });
+    assert.equal(meta().managedFields, undefined);
+    assert.equal('annotations' in meta(), false);
+    informer.stop();
   });
 });
