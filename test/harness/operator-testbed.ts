@@ -1,8 +1,6 @@
 // One control plane with Velero's CRDs, a Velero stand-in playing the Velero server under its own identity,
 // and the operator running as a child process under its deploy/ service account: what most operator tests
 // need, set up the same way each time.
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import type { ConsistentBackup } from '../../src/api/consistent-backup.ts';
 import type { VeleroBackup, VeleroSchedule } from '../../src/api/velero.ts';
@@ -11,16 +9,16 @@ import { ensureNamespace } from '../support/fake-pods.ts';
 import { startControlPlane, type ControlPlane } from './control-plane.ts';
 import { operatorKubeconfig, type InstallOptions } from './operator-identity.ts';
 import { OperatorProcess } from './operator-process.ts';
-import { waitFor } from './wait.ts';
+import { ClusterAdmin } from './cluster-admin.ts';
 
-const run = promisify(execFile);
-
-export class OperatorTestbed {
+export class OperatorTestbed extends ClusterAdmin {
   private constructor(
     readonly cp: ControlPlane,
     readonly standIn: VeleroStandIn,
     readonly operator: OperatorProcess,
-  ) {}
+  ) {
+    super(cp.kubeconfigPath, cp.kubeConfig, 30_000);
+  }
 
   static async start(operatorArgs: string[] = [], install: InstallOptions = {}): Promise<OperatorTestbed> {
     const cp = await startControlPlane();
@@ -51,52 +49,14 @@ export class OperatorTestbed {
     return this.cp.kubeConfig.makeApiClient(CoreV1Api);
   }
 
-  /** kubectl as the cluster admin, the way a user drives the operator. */
-  async kubectl(args: string[], stdin?: string): Promise<string> {
-    const child = run('kubectl', ['--kubeconfig', this.cp.kubeconfigPath, ...args]);
-    if (stdin !== undefined) {
-      child.child.stdin?.end(stdin);
-    }
-    return (await child).stdout;
-  }
-
   /** `kubectl apply` of a ConsistentBackup, creating its namespace first if needed. */
-  async applyConsistentBackup(namespace: string, name: string, spec: Record<string, unknown>): Promise<void> {
-    await ensureNamespace(this.core, namespace);
-    const manifest = {
-      apiVersion: 'consistentbackup.io/v1alpha1',
-      kind: 'ConsistentBackup',
-      metadata: { name, namespace },
-      spec,
-    };
-    await this.kubectl(['apply', '-f', '-'], JSON.stringify(manifest));
-  }
-
-  async consistentBackup(namespace: string, name: string): Promise<ConsistentBackup> {
-    return (await this.cp.kubeConfig.makeApiClient(CustomObjectsApi).getNamespacedCustomObject({
-      group: 'consistentbackup.io',
-      version: 'v1alpha1',
-      namespace,
-      plural: 'consistentbackups',
-      name,
-    })) as ConsistentBackup;
-  }
-
-  /** Waits until the ConsistentBackup's status satisfies `ok`, and returns it. */
-  async waitForStatus(
+  override async applyConsistentBackup(
     namespace: string,
     name: string,
-    what: string,
-    ok: (cr: ConsistentBackup) => boolean,
-    timeoutMs = 30_000,
-  ): Promise<ConsistentBackup> {
-    return waitFor(
-      async () => {
-        const cr = await this.consistentBackup(namespace, name);
-        return ok(cr) ? cr : undefined;
-      },
-      { what: `${namespace}/${name}: ${what}`, timeoutMs },
-    );
+    spec: Record<string, unknown>,
+  ): Promise<void> {
+    await ensureNamespace(this.core, namespace);
+    await super.applyConsistentBackup(namespace, name, spec);
   }
 
   async veleroObjects<T extends VeleroBackup | VeleroSchedule>(

@@ -6,9 +6,9 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CustomObjectsApi } from '@kubernetes/client-node';
-import type { ConsistentBackup } from '../../src/api/consistent-backup.ts';
 import type { VeleroBackup } from '../../src/api/velero.ts';
 import { ensureVeleroBinaries } from '../../src/local-cluster/binaries.ts';
+import { ClusterAdmin } from './cluster-admin.ts';
 import { operatorKubeconfig } from './operator-identity.ts';
 import { OperatorProcess } from './operator-process.ts';
 import {
@@ -22,13 +22,16 @@ import { waitFor } from './wait.ts';
 
 const run = promisify(execFile);
 
-export class RealVeleroTestbed {
+export class RealVeleroTestbed extends ClusterAdmin {
   private constructor(
     readonly env: VeleroEnvironment,
     readonly operator: OperatorProcess,
     private readonly operatorKubeconfigPath: string,
     readonly veleroCli: string,
-  ) {}
+  ) {
+    // A real Velero takes longer than the stand-in: its queue, the exec round trips, its records.
+    super(env.kubeconfigPath, env.kubeConfig, 90_000);
+  }
 
   static async start(): Promise<RealVeleroTestbed> {
     const env = await startVeleroEnv();
@@ -74,12 +77,6 @@ export class RealVeleroTestbed {
     };
   }
 
-  async kubectl(args: string[], stdin?: string): Promise<string> {
-    const child = run('kubectl', ['--kubeconfig', this.env.kubeconfigPath, ...args]);
-    if (stdin !== undefined) child.child.stdin?.end(stdin);
-    return (await child).stdout;
-  }
-
   /** The velero CLI of the same version as the server, as an administrator would use it. */
   async velero(args: string[]): Promise<string> {
     const { stdout } = await run(this.veleroCli, [
@@ -102,16 +99,6 @@ export class RealVeleroTestbed {
     return startPod(this.env, namespace, name, opts);
   }
 
-  async applyConsistentBackup(namespace: string, name: string, spec: Record<string, unknown>): Promise<void> {
-    const manifest = {
-      apiVersion: 'consistentbackup.io/v1alpha1',
-      kind: 'ConsistentBackup',
-      metadata: { name, namespace },
-      spec,
-    };
-    await this.kubectl(['apply', '-f', '-'], JSON.stringify(manifest));
-  }
-
   async runNow(namespace: string, name: string, token: string): Promise<void> {
     await this.kubectl([
       'annotate',
@@ -122,32 +109,6 @@ export class RealVeleroTestbed {
       `consistentbackup.io/run-now=${token}`,
       '--overwrite',
     ]);
-  }
-
-  async consistentBackup(namespace: string, name: string): Promise<ConsistentBackup> {
-    return (await this.env.kubeConfig.makeApiClient(CustomObjectsApi).getNamespacedCustomObject({
-      group: 'consistentbackup.io',
-      version: 'v1alpha1',
-      namespace,
-      plural: 'consistentbackups',
-      name,
-    })) as ConsistentBackup;
-  }
-
-  async waitForStatus(
-    namespace: string,
-    name: string,
-    what: string,
-    ok: (cr: ConsistentBackup) => boolean,
-    timeoutMs = 90_000,
-  ): Promise<ConsistentBackup> {
-    return waitFor(
-      async () => {
-        const cr = await this.consistentBackup(namespace, name);
-        return ok(cr) ? cr : undefined;
-      },
-      { what: `${namespace}/${name}: ${what}`, timeoutMs },
-    );
   }
 
   async backup(name: string): Promise<VeleroBackup | undefined> {
