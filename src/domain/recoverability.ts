@@ -6,6 +6,7 @@ import type {
   Consistency,
   ConsistentBackup,
 } from '../api/consistent-backup.ts';
+import type { RestoreDrill } from '../api/consistent-restore.ts';
 import { parseDuration } from './duration.ts';
 import { resolveSchedule, nextRunTime } from './schedule.ts';
 import { toMillis } from './time.ts';
@@ -27,7 +28,7 @@ export const MAX_MISSED_RUNS = 100;
 
 export interface Recoverability {
   readonly rpoTargetSeconds?: number;
-  /** Start of the newest consistent backup. */
+  /** The RPO's recovery point: start of the newest consistent (or, if the RPO counts only those, verified) backup. */
   readonly recoveryPointSeconds?: number;
   readonly rpoMet?: boolean;
   /** Until the RPO deadline; negative: since it passed. */
@@ -44,7 +45,11 @@ export function recoverability(cr: ConsistentBackup, nowMs: number): Recoverabil
   const status = cr.status ?? {};
   const rpoMs = cr.spec.rpo === undefined ? undefined : parseDuration(cr.spec.rpo);
   const deadlineMs = toMillis(status.rpo?.deadline);
-  const recoveryPointMs = toMillis(status.rpo?.recoveryPoint ?? status.lastConsistentBackup?.startTimestamp);
+  // With spec.rpo the RPO's own point (only verified backups with spec.rpoCounts Verified), else the newest
+  // consistent backup.
+  const recoveryPointMs = toMillis(
+    status.rpo ? status.rpo.recoveryPoint : status.lastConsistentBackup?.startTimestamp,
+  );
   const nextRunMs = toMillis(status.nextBackupTime);
   return {
     ...(rpoMs !== undefined && { rpoTargetSeconds: rpoMs / 1000 }),
@@ -55,6 +60,29 @@ export function recoverability(cr: ConsistentBackup, nowMs: number): Recoverabil
     ...(nextRunMs !== undefined && { nextRunSeconds: nextRunMs / 1000 }),
     consecutiveInconsistent: consecutiveInconsistent(status.history ?? []),
     missedScheduledRuns: missedScheduledRuns(cr, nowMs),
+  };
+}
+
+/** What Prometheus is told about one RestoreDrill, read from the status the operator wrote. */
+export interface DrillRecoverability {
+  readonly rtoTargetSeconds?: number;
+  /** The last drill's RTO: Velero Restore created -> restore and checks finished. */
+  readonly lastRtoSeconds?: number;
+  /** Whether the last drill passed; unset before the first one finished. */
+  readonly recoverable?: boolean;
+  readonly lastVerifiedRecoveryPointSeconds?: number;
+}
+
+export function drillRecoverability(drill: RestoreDrill): DrillRecoverability {
+  const verification = drill.status?.verification;
+  const targetMs = drill.spec.rtoTarget === undefined ? undefined : parseDuration(drill.spec.rtoTarget);
+  const pointMs = toMillis(verification?.lastVerifiedRecoveryPoint);
+  const lastRtoSeconds = verification?.rto?.lastSeconds;
+  return {
+    ...(targetMs !== undefined && { rtoTargetSeconds: targetMs / 1000 }),
+    ...(lastRtoSeconds !== undefined && { lastRtoSeconds }),
+    ...(verification?.result && { recoverable: verification.result === 'Passed' }),
+    ...(pointMs !== undefined && { lastVerifiedRecoveryPointSeconds: pointMs / 1000 }),
   };
 }
 

@@ -1,6 +1,6 @@
 // Recovery point objective: is the newest consistent recovery point recent enough (RPOMet), and can the
 // schedule keep it so (RPOAchievable)?
-import type { RpoStatus } from '../api/consistent-backup.ts';
+import type { ConsistentBackupSpec, RpoStatus } from '../api/consistent-backup.ts';
 import type { ConditionInput } from './conditions.ts';
 import { largestGap } from './cron/gaps.ts';
 import { formatDuration } from './duration.ts';
@@ -12,6 +12,9 @@ export interface RecoveryPoint {
   /** The backup's startTimestamp: its data's point in time (completion can be hours later). */
   readonly atMs: number;
 }
+
+/** spec.rpoCounts: which backups are recovery points for the RPO. */
+export type RpoCounts = NonNullable<ConsistentBackupSpec['rpoCounts']>;
 
 export interface RpoEvaluation {
   readonly status: RpoStatus;
@@ -27,26 +30,34 @@ export function evaluateRpo(args: {
   /** The ConsistentBackup's creation: the clock starts there before the first consistent backup. */
   createdMs: number;
   nowMs: number;
+  /** spec.rpoCounts: with Verified, recoveryPoint is the newest backup a RestoreDrill verified. */
+  counts?: RpoCounts;
 }): RpoEvaluation {
   const { rpo, rpoMs, recoveryPoint, createdMs, nowMs } = args;
   const deadlineMs = (recoveryPoint?.atMs ?? createdMs) + rpoMs;
   const met = nowMs < deadlineMs;
   const deadline = formatTime(deadlineMs);
+  const kind = args.counts === 'Verified' ? 'verified' : 'consistent';
   const since = recoveryPoint
-    ? `the newest consistent backup ${recoveryPoint.backupName} started at ${formatTime(recoveryPoint.atMs)}`
-    : `no consistent backup since the ConsistentBackup was created at ${formatTime(createdMs)}`;
+    ? `the newest ${kind} backup ${recoveryPoint.backupName} started at ${formatTime(recoveryPoint.atMs)}`
+    : `no ${kind} backup since the ConsistentBackup was created at ${formatTime(createdMs)}`;
+  // Says why a consistent backup newer than the recovery point does not count.
+  const scope =
+    args.counts === 'Verified'
+      ? ' (spec.rpoCounts Verified: the rpo counts only backups a RestoreDrill restored and checked)'
+      : '';
   const condition: ConditionInput = met
     ? {
         type: 'RPOMet',
         status: 'True',
         reason: recoveryPoint ? 'WithinRPO' : 'AwaitingFirstBackup',
-        message: `${since}; the rpo of ${rpo} holds until ${deadline}`,
+        message: `${since}; the rpo of ${rpo} holds until ${deadline}${scope}`,
       }
     : {
         type: 'RPOMet',
         status: 'False',
         reason: 'RPOBreached',
-        message: `${since}; the rpo of ${rpo} was breached at ${deadline}`,
+        message: `${since}; the rpo of ${rpo} was breached at ${deadline}${scope}`,
       };
   return {
     status: {

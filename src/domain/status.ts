@@ -54,6 +54,11 @@ export interface StatusInputs {
    * history once written, so each backup's are read once).
    */
   readonly evidence?: ReadonlyMap<string, BackupEvidence>;
+  /**
+   * Names of the backups RestoreDrills of this ConsistentBackup restored and checked. With spec.rpoCounts
+   * Verified the RPO counts only these (those still kept and graded consistent); when omitted, none.
+   */
+  readonly verifiedPoints?: readonly string[];
   readonly now: Date | number;
   /** Why Velero cannot be used at all right now (its CRDs missing); Ready says so. */
   readonly veleroUnavailable?: VeleroUnavailable;
@@ -109,13 +114,15 @@ function byCreation(
     );
 }
 
-/** The newest backup graded consistent: its start is the recovery point. */
+/** The newest backup graded consistent (and, given `only`, named there): its start is the recovery point. */
 function recoveryPoint(
   graded: readonly GradedBackup[],
   previous: RecoveryPointBackup | undefined,
+  only?: ReadonlySet<string>,
 ): (RecoveryPoint & { consistency: RecoveryPointBackup['consistency'] }) | undefined {
   let best: (RecoveryPoint & { consistency: RecoveryPointBackup['consistency'] }) | undefined;
   for (const { backup, grade, createdMs } of graded) {
+    if (only && !only.has(backup.metadata.name ?? '')) continue;
     // A backup older than history (its records no longer kept) stays the recovery point it was graded to be.
     const consistency =
       grade?.consistency ??
@@ -187,6 +194,11 @@ export function computeStatus(inputs: StatusInputs): ComputedStatus {
     ? lastBackupStatus(newest.backup, newest.grade, newest.evidence)
     : previous.lastBackup;
   const point = recoveryPoint(graded, previous.lastConsistentBackup);
+  const rpoCounts = cr.spec.rpoCounts ?? 'Consistent';
+  const rpoPoint =
+    rpoCounts === 'Verified'
+      ? recoveryPoint(graded, previous.lastConsistentBackup, new Set(inputs.verifiedPoints))
+      : point;
   const names = veleroNames(owner);
   const scheduled = cr.spec.schedule !== undefined;
   const suspended = cr.spec.suspend ?? false;
@@ -219,7 +231,14 @@ export function computeStatus(inputs: StatusInputs): ComputedStatus {
   const createdMs = toMillis(cr.metadata?.creationTimestamp) ?? nowMs;
   const rpo =
     cr.spec.rpo !== undefined && rpoMs !== undefined
-      ? evaluateRpo({ rpo: cr.spec.rpo, rpoMs, recoveryPoint: point, createdMs, nowMs })
+      ? evaluateRpo({
+          rpo: cr.spec.rpo,
+          rpoMs,
+          recoveryPoint: rpoPoint,
+          createdMs,
+          nowMs,
+          counts: rpoCounts,
+        })
       : undefined;
   if (rpo && cr.spec.rpo !== undefined && rpoMs !== undefined) {
     set(rpo.condition);

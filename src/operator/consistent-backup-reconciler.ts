@@ -5,6 +5,7 @@ import { objectKey, RecentWrites } from '../core/index.ts';
 import { FINALIZER } from '../api/constants.ts';
 import type { ConsistentBackup } from '../api/consistent-backup.ts';
 import type { ConsistentBackupPolicy } from '../api/consistent-backup-policy.ts';
+import type { RestoreDrill } from '../api/consistent-restore.ts';
 import type { VeleroBackup, VeleroSchedule } from '../api/velero.ts';
 import {
   computeStatus,
@@ -18,6 +19,7 @@ import {
   type OperatorConfig,
   type OwnerIdentity,
 } from '../domain/index.ts';
+import { verifiedBackups } from '../domain/restore/index.ts';
 import { containsFields } from './merge-patch.ts';
 import { statusEvents } from './status-events.ts';
 import type { PodCache } from './pod-cache.ts';
@@ -37,6 +39,8 @@ export interface ReconcilerDeps {
   /** The cluster admin's limits: only the one named POLICY_NAME counts. */
   policies: Informer<ConsistentBackupPolicy>;
   velero: VeleroCache;
+  /** Their verified backups are the recovery points of spec.rpoCounts Verified. */
+  drills: Informer<RestoreDrill>;
   /** Pods of the ConsistentBackups' namespaces, for hook preflight. */
   pods: PodCache;
   writes: Writes;
@@ -130,6 +134,10 @@ export class ConsistentBackupReconciler implements Reconciler {
       backups: [...this.deps.velero.ownedBackups(owner), ...created],
       ...(cache && !unavailable && { storageLocations: cache.storageLocations.list() }),
       ...(unavailable && { veleroUnavailable: unavailable }),
+      verifiedPoints: this.deps.drills
+        .list(owner.namespace)
+        .filter((d) => d.spec.consistentBackup === owner.name)
+        .flatMap(verifiedBackups),
       now: this.now(),
     };
     let computed = computeStatus(inputs);

@@ -4,14 +4,50 @@
 // leader reconciles, so only the leader exports them; a ConsistentBackup's series go when it goes.
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { ConsistentBackup } from '../api/consistent-backup.ts';
+import type { RestoreDrill } from '../api/consistent-restore.ts';
 import {
   GRADES,
+  drillRecoverability,
   failedHookExecutions,
   recoverability,
+  type DrillRecoverability,
   type Recoverability,
 } from '../domain/recoverability.ts';
 
 type Labels = { namespace: string; name: string };
+
+interface GaugeDef<R> {
+  name: string;
+  help: string;
+  /** Undefined: no series for this object (nothing known yet). */
+  value: (r: R) => number | undefined;
+}
+
+/** Gauges by namespace and name, set at scrape time from what snapshot() reads then. */
+function registerGauges<R>(
+  registry: Registry,
+  defs: readonly GaugeDef<R>[],
+  snapshot: () => { labels: Labels; r: R }[],
+): void {
+  for (const g of defs)
+    new Gauge({
+      name: g.name,
+      help: g.help,
+      labelNames: ['namespace', 'name'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const { labels, r } of snapshot()) {
+          const value = g.value(r);
+          if (value !== undefined) this.set(labels, value);
+        }
+      },
+    });
+}
+
+function labelsOf(obj: { metadata?: { namespace?: string; name?: string } }): Labels {
+  return { namespace: obj.metadata?.namespace ?? '', name: obj.metadata?.name ?? '' };
+}
 
 interface Tracked {
   readonly labels: Labels;
@@ -20,7 +56,7 @@ interface Tracked {
   readonly counted: Set<string>;
 }
 
-const gauges: { name: string; help: string; value: (r: Recoverability) => number | undefined }[] = [
+const gauges: GaugeDef<Recoverability>[] = [
   {
     name: 'consistentbackup_rpo_target_seconds',
     help: 'The recovery point objective (spec.rpo)',
@@ -28,7 +64,7 @@ const gauges: { name: string; help: string; value: (r: Recoverability) => number
   },
   {
     name: 'consistentbackup_recovery_point_timestamp_seconds',
-    help: 'Start of the newest consistent backup, as Unix time',
+    help: 'Start of the newest consistent backup (with spec.rpoCounts Verified: the newest verified one), as Unix time',
     value: (r) => r.recoveryPointSeconds,
   },
   {
@@ -68,20 +104,7 @@ export class RecoverabilityMetrics {
     const tracked = this.tracked;
     const snapshot = () =>
       [...tracked.values()].map((t) => ({ labels: t.labels, r: recoverability(t.cr, now()) }));
-    for (const g of gauges)
-      new Gauge({
-        name: g.name,
-        help: g.help,
-        labelNames: ['namespace', 'name'],
-        registers,
-        collect() {
-          this.reset();
-          for (const { labels, r } of snapshot()) {
-            const value = g.value(r);
-            if (value !== undefined) this.set(labels, value);
-          }
-        },
-      });
+    registerGauges(registry, gauges, snapshot);
     new Gauge({
       name: 'consistentbackup_last_backup_grade',
       help: '1 for the grade of the newest finished backup, 0 for the others (all 0 before the first grade)',
@@ -109,7 +132,7 @@ export class RecoverabilityMetrics {
 
   /** The status just computed for a ConsistentBackup. The first one seen only sets the counters' baseline. */
   observe(cr: ConsistentBackup): void {
-    const labels = { namespace: cr.metadata?.namespace ?? '', name: cr.metadata?.name ?? '' };
+    const labels = labelsOf(cr);
     const key = `${labels.namespace}/${labels.name}`;
     let entry = this.tracked.get(key);
     const baseline = entry === undefined;
@@ -154,5 +177,50 @@ export class RecoverabilityMetrics {
     if (entry.counted.has(id)) return;
     entry.counted.add(id);
     if (!baseline) inc();
+  }
+}
+
+const drillGauges: GaugeDef<DrillRecoverability>[] = [
+  {
+    name: 'consistentbackup_drill_rto_target_seconds',
+    help: 'The recovery time objective of a RestoreDrill (spec.rtoTarget)',
+    value: (r) => r.rtoTargetSeconds,
+  },
+  {
+    name: 'consistentbackup_drill_last_rto_seconds',
+    help: "The last drill's recovery time: from asking Velero to restore until its restore and checks finished",
+    value: (r) => r.lastRtoSeconds,
+  },
+  {
+    name: 'consistentbackup_drill_recoverable',
+    help: '1 while the last drill passed, 0 when it failed (no series before the first one finished)',
+    value: (r) => (r.recoverable === undefined ? undefined : Number(r.recoverable)),
+  },
+  {
+    name: 'consistentbackup_drill_last_verified_recovery_point_timestamp_seconds',
+    help: 'Start of the newest backup a drill restored and checked, as Unix time',
+    value: (r) => r.lastVerifiedRecoveryPointSeconds,
+  },
+];
+
+/** Per-RestoreDrill series, labelled by the drill's namespace and name, read from its newest status. */
+export class DrillMetrics {
+  private readonly tracked = new Map<string, RestoreDrill>();
+
+  constructor(registry: Registry) {
+    registerGauges(registry, drillGauges, () =>
+      [...this.tracked.values()].map((d) => ({ labels: labelsOf(d), r: drillRecoverability(d) })),
+    );
+  }
+
+  /** The status just computed for a RestoreDrill. */
+  observe(drill: RestoreDrill): void {
+    const { namespace, name } = labelsOf(drill);
+    this.tracked.set(`${namespace}/${name}`, drill);
+  }
+
+  /** The RestoreDrill is gone: so are its series. */
+  forget(key: string): void {
+    this.tracked.delete(key);
   }
 }

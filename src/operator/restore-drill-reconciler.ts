@@ -10,6 +10,7 @@ import {
 } from '../api/consistent-restore.ts';
 import { computeDrillStatus, LABEL_DRILL_UID, planDrill, recordOf } from '../domain/restore/index.ts';
 import type { RestoreWrites } from './restore-writes.ts';
+import type { DrillMetrics } from './recoverability-metrics.ts';
 
 export interface DrillReconcilerDeps {
   drills: Informer<RestoreDrill>;
@@ -17,6 +18,8 @@ export interface DrillReconcilerDeps {
   writes: RestoreWrites;
   events: EventRecorder;
   logger: Logger;
+  /** Per-RestoreDrill series; none when omitted. */
+  metrics?: DrillMetrics;
   now?: () => number;
 }
 
@@ -29,7 +32,7 @@ export class RestoreDrillReconciler implements Reconciler {
 
   async reconcile(key: string): Promise<ReconcileOutcome | void> {
     const drill = this.deps.drills.get(key);
-    if (!drill || drill.metadata?.deletionTimestamp) return;
+    if (!drill || drill.metadata?.deletionTimestamp) return this.deps.metrics?.forget(key);
     const now = this.now();
     const runs = this.deps.restores
       .list(drill.metadata?.namespace)
@@ -74,6 +77,7 @@ export class RestoreDrillReconciler implements Reconciler {
         });
       }
     }
+    this.deps.metrics?.observe({ ...drill, status });
     // Recorded runs go; their scratch namespaces go with them.
     for (const run of runs) {
       const recorded = status.history?.some((h) => h.run === run.metadata?.name);

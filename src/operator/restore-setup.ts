@@ -8,12 +8,7 @@ import {
   MANAGER_NAME,
   VELERO_API_VERSION,
 } from '../api/constants.ts';
-import {
-  DRILL_PLURAL,
-  RESTORE_PLURAL,
-  type ConsistentRestore,
-  type RestoreDrill,
-} from '../api/consistent-restore.ts';
+import { RESTORE_PLURAL, type ConsistentRestore, type RestoreDrill } from '../api/consistent-restore.ts';
 import type { VeleroRestore } from '../api/velero.ts';
 import { MANAGED_OBJECTS_SELECTOR } from '../domain/index.ts';
 import {
@@ -26,6 +21,7 @@ import {
 import { RestoreDrillReconciler } from './restore-drill-reconciler.ts';
 import { ConsistentRestoreReconciler, SWEEP_PREFIX } from './restore-reconciler.ts';
 import { RestoreWrites } from './restore-writes.ts';
+import { DrillMetrics } from './recoverability-metrics.ts';
 import type { ControllerSetup, SharedCaches } from './setup.ts';
 
 export function addRestoreController(manager: Manager, setup: ControllerSetup, shared: SharedCaches): void {
@@ -67,7 +63,7 @@ export function addRestoreController(manager: Manager, setup: ControllerSetup, s
     const cr = restores.get(key);
     return cr?.metadata?.uid === labels[LABEL_RESTORE_UID] ? key : `${SWEEP_PREFIX}${ns.metadata?.name}`;
   });
-  addRestoreDrillController(manager, setup, restores);
+  addRestoreDrillController(manager, setup, restores, shared.drills);
   // A ConsistentBackup's first consistent backup lets its pending restores start.
   controller.watch(shared.consistentBackups, (cb) =>
     restores
@@ -82,10 +78,8 @@ function addRestoreDrillController(
   manager: Manager,
   setup: ControllerSetup,
   restores: Informer<ConsistentRestore>,
+  drills: Informer<RestoreDrill>,
 ): void {
-  const drills = manager.informer<RestoreDrill>({
-    resource: { apiVersion: API_VERSION, plural: DRILL_PLURAL },
-  });
   const controller = manager.controller({
     name: 'restoredrill',
     reconciler: new RestoreDrillReconciler({
@@ -94,6 +88,7 @@ function addRestoreDrillController(
       writes: new RestoreWrites(new KubeRest(manager.kubeConfig)),
       events: manager.eventRecorder(`${API_VERSION.split('/')[0]}/${MANAGER_NAME}`),
       logger: manager.logger,
+      metrics: new DrillMetrics(manager.metrics.registry),
     }),
     concurrency: setup.concurrency,
   });

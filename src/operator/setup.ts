@@ -11,8 +11,10 @@ import {
 } from '../api/constants.ts';
 import type { ConsistentBackup } from '../api/consistent-backup.ts';
 import type { ConsistentBackupPolicy } from '../api/consistent-backup-policy.ts';
+import { DRILL_PLURAL, type RestoreDrill } from '../api/consistent-restore.ts';
 import type { BackupStorageLocation } from '../api/velero.ts';
 import { storageCondition, type OperatorConfig } from '../domain/index.ts';
+import { verifiedBackups } from '../domain/restore/index.ts';
 import { jsonEqual } from './merge-patch.ts';
 import { ConsistentBackupReconciler } from './consistent-backup-reconciler.ts';
 import { PodCache } from './pod-cache.ts';
@@ -29,6 +31,7 @@ export interface ControllerSetup {
 /** The caches the restore controllers share with this one (one informer per resource). */
 export interface SharedCaches {
   consistentBackups: Informer<ConsistentBackup>;
+  drills: Informer<RestoreDrill>;
   velero: VeleroCache;
 }
 
@@ -42,6 +45,9 @@ export function addConsistentBackupController(manager: Manager, setup: Controlle
   const policies = manager.informer<ConsistentBackupPolicy>({
     resource: { apiVersion: API_VERSION, plural: POLICY_PLURAL },
   });
+  const drills = manager.informer<RestoreDrill>({
+    resource: { apiVersion: API_VERSION, plural: DRILL_PLURAL },
+  });
   const velero = new VeleroCache(manager, [
     config.veleroNamespace,
     ...(config.allowedVeleroNamespaces ?? []),
@@ -52,6 +58,7 @@ export function addConsistentBackupController(manager: Manager, setup: Controlle
     config,
     consistentBackups,
     policies,
+    drills,
     velero,
     pods,
     writes: new Writes(rest),
@@ -69,6 +76,12 @@ export function addConsistentBackupController(manager: Manager, setup: Controlle
   controller.watch(consistentBackups);
   // A changed limit concerns every ConsistentBackup.
   controller.watch(policies, () => consistentBackups.keys());
+  // A drill that verified a backup may move the RPO of the ConsistentBackup it targets (spec.rpoCounts Verified).
+  controller.watch(drills, (d) => `${d.metadata?.namespace}/${d.spec.consistentBackup}`, {
+    updateMatters: (a, b) =>
+      a.spec.consistentBackup !== b.spec.consistentBackup ||
+      !jsonEqual(verifiedBackups(a), verifiedBackups(b)),
+  });
   // A pod change may change what the hooks of its namespace's ConsistentBackups would reach; most pod
   // updates (status churn) change nothing in the summary preflight reads.
   for (const informer of pods.informers) {
@@ -91,7 +104,7 @@ export function addConsistentBackupController(manager: Manager, setup: Controlle
     controller.watch(cache.schedules, owner);
     controller.watch(cache.storageLocations, usersOf, { updateMatters: storageStateChanged });
   }
-  return { consistentBackups, velero };
+  return { consistentBackups, drills, velero };
 }
 
 const byStorageLocation = 'storageLocation';

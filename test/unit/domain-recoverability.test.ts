@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { BackupHistoryEntry, ConsistentBackupStatus } from '../../src/api/consistent-backup.ts';
-import { failedHookExecutions, recoverability } from '../../src/domain/recoverability.ts';
+import type { RestoreDrill } from '../../src/api/consistent-restore.ts';
+import {
+  drillRecoverability,
+  failedHookExecutions,
+  recoverability,
+} from '../../src/domain/recoverability.ts';
 import { CREATED, consistentBackup } from './domain-fixtures.ts';
 
 const T0 = Date.parse(CREATED);
@@ -34,6 +39,18 @@ describe('recoverability read from status and the clock', () => {
     assert.equal(before.lastGrade, 'AppConsistent');
     // After the deadline the same status reads as seconds since it passed.
     assert.equal(recoverability(cr, T0 + 8 * H).rpoDeadlineRemainingSeconds, -3600);
+  });
+
+  test('an RPO counting verified backups only: its point, not the newest consistent backup', () => {
+    const status: ConsistentBackupStatus = {
+      phase: 'Scheduled',
+      lastConsistentBackup: { name: 'b2', startTimestamp: at(T0 + 2 * H), consistency: 'AppConsistent' },
+      rpo: { target: '6h', deadline: at(T0 + 6 * H), met: true },
+    };
+    const cr = consistentBackup({ rpo: '6h', rpoCounts: 'Verified' }, {}, status);
+    assert.equal(recoverability(cr, T0).recoveryPointSeconds, undefined);
+    const verified = { ...status, rpo: { ...status.rpo, recoveryPoint: at(T0 + H) } };
+    assert.equal(recoverability({ ...cr, status: verified }, T0).recoveryPointSeconds, (T0 + H) / 1000);
   });
 
   test('nothing known yet: only what the spec says, no zeros pretending to be data', () => {
@@ -99,4 +116,55 @@ describe('recoverability read from status and the clock', () => {
     assert.equal(failedHookExecutions({ unavailable: 'bucket unreachable' }), 0);
     assert.equal(failedHookExecutions(undefined), 0);
   });
+});
+
+describe('drill recoverability read from its status', () => {
+  const drill = (spec: Partial<RestoreDrill['spec']>, status?: RestoreDrill['status']): RestoreDrill => ({
+    metadata: { namespace: 'shop', name: 'weekly' },
+    spec: { consistentBackup: 'orders-db', ...spec },
+    ...(status && { status }),
+  });
+  const cases: [string, RestoreDrill, ReturnType<typeof drillRecoverability>][] = [
+    ['no drill yet: only the target', drill({ rtoTarget: '15m' }), { rtoTargetSeconds: 900 }],
+    ['no target, no drill: nothing', drill({}), {}],
+    [
+      'passed',
+      drill(
+        { rtoTarget: '15m' },
+        {
+          verification: {
+            result: 'Passed',
+            reason: 'ChecksPassed',
+            lastVerifiedRecoveryPoint: at(T0 + H),
+            lastVerifiedBackup: 'b1',
+            rto: { target: '15m', lastSeconds: 42, last: '42s' },
+          },
+        },
+      ),
+      {
+        rtoTargetSeconds: 900,
+        lastRtoSeconds: 42,
+        recoverable: true,
+        lastVerifiedRecoveryPointSeconds: (T0 + H) / 1000,
+      },
+    ],
+    [
+      'failed after a passed one: not recoverable, the verified point stays',
+      drill(
+        {},
+        {
+          verification: {
+            result: 'Failed',
+            reason: 'CheckFailed',
+            lastVerifiedRecoveryPoint: at(T0),
+            rto: { lastSeconds: 7 },
+          },
+        },
+      ),
+      { lastRtoSeconds: 7, recoverable: false, lastVerifiedRecoveryPointSeconds: T0 / 1000 },
+    ],
+  ];
+  for (const [what, d, expected] of cases) {
+    test(what, () => assert.deepEqual(drillRecoverability(d), expected));
+  }
 });

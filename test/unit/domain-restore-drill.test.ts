@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { ConsistentRestore, RestoreDrill } from '../../src/api/consistent-restore.ts';
-import { computeDrillStatus, planDrill, recordOf } from '../../src/domain/restore/index.ts';
+import { computeDrillStatus, planDrill, recordOf, verifiedBackups } from '../../src/domain/restore/index.ts';
 
 const drill = (
   spec: Partial<RestoreDrill['spec']> = {},
@@ -176,4 +176,35 @@ describe('drill status', () => {
     assert.equal(s.conditions?.find((c) => c.type === 'Recoverable')?.status, 'Unknown');
     assert.equal(s.verification, undefined);
   });
+});
+
+describe('backups a drill verified', () => {
+  const passed = (run: string, backupName?: string) => ({
+    run,
+    result: 'Passed' as const,
+    reason: 'ChecksPassed',
+    ...(backupName && { backupName }),
+  });
+  const cases: [string, RestoreDrill['status'], string[]][] = [
+    ['no status', undefined, []],
+    ['the last verified one', { verification: { lastVerifiedBackup: 'b2' } }, ['b2']],
+    [
+      'and the passed runs remembered, once each',
+      {
+        verification: { lastVerifiedBackup: 'b2' },
+        history: [
+          passed('r3', 'b2'),
+          { run: 'r2', result: 'Failed', reason: 'CheckFailed', backupName: 'b9' },
+          passed('r1', 'b1'),
+          passed('r0'),
+        ],
+      },
+      ['b2', 'b1'],
+    ],
+  ];
+  for (const [name, status, expected] of cases) {
+    test(name, () => {
+      assert.deepEqual(verifiedBackups(drill({}, status ? { status } : {})), expected);
+    });
+  }
 });

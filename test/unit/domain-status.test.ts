@@ -335,6 +335,119 @@ describe('RPO', () => {
   });
 });
 
+describe('RPO with spec.rpoCounts: only backups a RestoreDrill verified count', () => {
+  const done = (cr: ConsistentBackup, name: string, start: string, hooksFailed = 0) =>
+    veleroBackup(cr, name, {
+      phase: hooksFailed > 0 ? 'PartiallyFailed' : 'Completed',
+      startTimestamp: start,
+      completionTimestamp: start,
+      hookStatus: { hooksAttempted: 1, hooksFailed },
+    });
+  const other = consistentBackup({}, { name: 'other', uid: '6f1c2e2a-0000-4000-8000-000000000002' });
+  const table: [
+    string,
+    'Consistent' | 'Verified' | undefined,
+    string[],
+    string | undefined,
+    boolean,
+    RegExp,
+  ][] = [
+    // [case, rpoCounts, verified backups, rpo.recoveryPoint, met, RPOMet message]
+    [
+      'unset: every consistent backup counts',
+      undefined,
+      ['b1'],
+      '2025-06-02T02:00:00Z',
+      true,
+      /^the newest consistent backup b2 .* holds until [^(]*$/,
+    ],
+    [
+      'Consistent: verification is ignored',
+      'Consistent',
+      [],
+      '2025-06-02T02:00:00Z',
+      true,
+      /^the newest consistent backup b2 /,
+    ],
+    [
+      'Verified, nothing verified: the clock runs from creation',
+      'Verified',
+      [],
+      undefined,
+      false,
+      /^no verified backup since the ConsistentBackup was created .* breached at 2025-06-02T01:00:00Z \(spec.rpoCounts Verified: the rpo counts only backups a RestoreDrill restored and checked\)$/,
+    ],
+    [
+      'Verified: an older verified backup is the point',
+      'Verified',
+      ['b1'],
+      '2025-06-01T02:00:00Z',
+      false,
+      /^the newest verified backup b1 started at 2025-06-01T02:00:00Z; .* breached .*counts only backups a RestoreDrill restored/,
+    ],
+    [
+      'Verified: the newest verified one',
+      'Verified',
+      ['b1', 'b2'],
+      '2025-06-02T02:00:00Z',
+      true,
+      /^the newest verified backup b2 .* holds until .*counts only backups a RestoreDrill restored/,
+    ],
+    [
+      'Verified: a restored inconsistent backup is no point',
+      'Verified',
+      ['b3'],
+      undefined,
+      false,
+      /^no verified backup/,
+    ],
+    [
+      'Verified: a backup no longer kept is no point',
+      'Verified',
+      ['expired'],
+      undefined,
+      false,
+      /^no verified backup/,
+    ],
+    [
+      "Verified: another ConsistentBackup's backup is no point",
+      'Verified',
+      ['x1'],
+      undefined,
+      false,
+      /^no verified backup/,
+    ],
+  ];
+  for (const [name, rpoCounts, verifiedPoints, recoveryPoint, met, message] of table) {
+    test(name, () => {
+      const cr = consistentBackup({
+        schedule: '0 2 * * *',
+        rpo: '25h',
+        hooks: [hook()],
+        ...(rpoCounts && { rpoCounts }),
+      });
+      const backups = [
+        done(cr, 'b1', '2025-06-01T02:00:00Z'),
+        done(cr, 'b2', '2025-06-02T02:00:00Z'),
+        done(cr, 'b3', '2025-06-03T02:00:00Z', 1),
+        done(other, 'x1', '2025-06-03T02:30:00Z'),
+      ];
+      const s = status({
+        cr,
+        backups,
+        evidence: read('b1', 'b2', 'b3', 'x1'),
+        verifiedPoints,
+        now: at('2025-06-03T02:40:00Z'),
+      }).status;
+      // The newest consistent backup stays what it is; only the RPO's recovery point changes.
+      assert.equal(s.lastConsistentBackup?.name, 'b2');
+      assert.equal(s.rpo?.recoveryPoint, recoveryPoint);
+      assert.equal(s.rpo?.met, met);
+      assert.match(condition(s, 'RPOMet').message, message);
+    });
+  }
+});
+
 describe('bookkeeping', () => {
   test('same inputs, same status: nothing to write, transition times kept', () => {
     const cr = consistentBackup({ schedule: '0 2 * * *', rpo: '25h' });

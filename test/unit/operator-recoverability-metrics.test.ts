@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Registry } from 'prom-client';
 import type { BackupHistoryEntry } from '../../src/api/consistent-backup.ts';
-import { RecoverabilityMetrics } from '../../src/operator/recoverability-metrics.ts';
+import type { RestoreDrill } from '../../src/api/consistent-restore.ts';
+import { DrillMetrics, RecoverabilityMetrics } from '../../src/operator/recoverability-metrics.ts';
 import { CREATED, consistentBackup } from './domain-fixtures.ts';
 
 const NOW = Date.parse(CREATED) + 3_600_000;
@@ -99,4 +100,57 @@ test('per ConsistentBackup series: counters start at the first status seen, grow
   );
   // Labels are namespace and name (and the bounded grade) only.
   for (const line of lines) assert.match(line, /^\w+\{namespace="[^"]*",name="[^"]*"(,grade="\w+")?\} \S+$/);
+});
+
+test('per RestoreDrill series: RTO, target, recoverable, verified point; they go with the drill', async () => {
+  const registry = new Registry();
+  const metrics = new DrillMetrics(registry);
+  const drill = (name: string, status?: RestoreDrill['status']): RestoreDrill => ({
+    metadata: { namespace: 'shop', name },
+    spec: { consistentBackup: 'orders-db', rtoTarget: '15m' },
+    ...(status && { status }),
+  });
+  metrics.observe(
+    drill('weekly', {
+      verification: {
+        result: 'Passed',
+        reason: 'ChecksPassed',
+        lastVerifiedRecoveryPoint: CREATED,
+        rto: { target: '15m', lastSeconds: 3 },
+      },
+    }),
+  );
+  metrics.observe(drill('new'));
+  let lines = await series(registry);
+  for (const expected of [
+    'consistentbackup_drill_rto_target_seconds{namespace="shop",name="weekly"} 900',
+    'consistentbackup_drill_last_rto_seconds{namespace="shop",name="weekly"} 3',
+    'consistentbackup_drill_recoverable{namespace="shop",name="weekly"} 1',
+    `consistentbackup_drill_last_verified_recovery_point_timestamp_seconds{namespace="shop",name="weekly"} ${Date.parse(CREATED) / 1000}`,
+    'consistentbackup_drill_rto_target_seconds{namespace="shop",name="new"} 900',
+  ])
+    assert.ok(lines.includes(expected), `${expected} in ${lines.join('\n')}`);
+  // Before its first drill finished a drill claims nothing about recoverability.
+  assert.ok(
+    !lines.some((l) => l.includes('name="new"') && !l.startsWith('consistentbackup_drill_rto_target')),
+  );
+
+  // The next drill failed: the newest status replaces what was exported.
+  metrics.observe(
+    drill('weekly', { verification: { result: 'Failed', reason: 'CheckFailed', rto: { lastSeconds: 5 } } }),
+  );
+  lines = await series(registry);
+  assert.ok(lines.includes('consistentbackup_drill_recoverable{namespace="shop",name="weekly"} 0'));
+  assert.ok(lines.includes('consistentbackup_drill_last_rto_seconds{namespace="shop",name="weekly"} 5'));
+
+  metrics.forget('shop/weekly');
+  lines = await series(registry);
+  assert.deepEqual(
+    lines.filter((l) => l.includes('name="weekly"')),
+    [],
+  );
+  assert.ok(
+    lines.some((l) => l.includes('name="new"')),
+    'the other one stays',
+  );
 });

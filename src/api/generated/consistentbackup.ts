@@ -70,6 +70,10 @@ export interface ConsistentBackupSpec {
    */
   rpo?: string;
   /**
+   * Which backups the RPO counts as recovery points. Consistent: every backup graded consistent. Verified: only consistent backups that a RestoreDrill of this namespace restored and checked (its status.verification), so RPOMet says how old the newest proven recovery point is.
+   */
+  rpoCounts?: 'Consistent' | 'Verified';
+  /**
    * How long Velero keeps each backup before deleting it, a duration such as 720h (at least 1m). Unset: Velero's default (720h). Keep it longer than the gaps between scheduled runs, or there are times with no backup at all.
    */
   ttl?: string;
@@ -444,7 +448,7 @@ export interface RpoStatus {
    */
   target?: string;
   /**
-   * Start of the newest consistent backup; unset before the first one.
+   * Start of the newest consistent backup (with spec.rpoCounts Verified: the newest one a RestoreDrill verified); unset before the first one.
    */
   recoveryPoint?: string;
   /**

@@ -221,3 +221,16 @@ export function computeDrillStatus(input: DrillStatusInputs): RestoreDrillStatus
     conditions,
   };
 }
+
+/**
+ * The backups a drill restored and checked: its last verified one and the passed runs it still remembers
+ * (a newer one may expire first). Which ConsistentBackup they belong to is for the caller to check.
+ */
+export function verifiedBackups(drill: RestoreDrill): string[] {
+  const { verification, history = [] } = drill.status ?? {};
+  const names = [
+    verification?.lastVerifiedBackup,
+    ...history.filter((h) => h.result === 'Passed').map((h) => h.backupName),
+  ];
+  return [...new Set(names.filter((n): n is string => n !== undefined))];
+}
