@@ -101,29 +101,12 @@ test('Argo CD health through real runs, and the metrics after real graded backup
     'Healthy',
   );
 
-  // Problems a human must fix. The cluster admin allows a location Velero does not have (yet): admission
-  // reads the policy a moment later.
-  await bed.kubectl([
-    'patch',
-    'consistentbackuppolicy',
-    'cluster',
-    '--type=merge',
-    '-p',
-    JSON.stringify({ spec: { allowedStorageLocations: ['does-not-exist'] } }),
-  ]);
-  await waitFor(
-    () =>
-      bed
-        .applyConsistentBackup(namespace, 'no-storage', {
-          schedule: '0 3 * * *',
-          velero: { storageLocation: 'does-not-exist' },
-        })
-        .then(
-          () => true,
-          () => false,
-        ),
-    { what: 'a ConsistentBackup naming the newly allowed location to be admitted' },
-  );
+  // Problems a human must fix. The cluster admin allows a location Velero does not have (yet).
+  await bed.setClusterPolicy({ allowedStorageLocations: ['does-not-exist'] });
+  await bed.applyOnceAdmitted(namespace, 'no-storage', {
+    schedule: '0 3 * * *',
+    velero: { storageLocation: 'does-not-exist' },
+  });
   await expectHealth(
     namespace,
     'no-storage',

@@ -33,6 +33,33 @@ export class ClusterAdmin {
     await this.kubectl(['apply', '-f', '-'], JSON.stringify(manifest));
   }
 
+  /** Changes the cluster's limits (the ConsistentBackupPolicy "cluster"), as a cluster admin may. */
+  async setClusterPolicy(spec: Record<string, unknown>): Promise<void> {
+    await this.kubectl([
+      'patch',
+      'consistentbackuppolicy',
+      'cluster',
+      '--type=merge',
+      '-p',
+      JSON.stringify({ spec }),
+    ]);
+  }
+
+  /**
+   * Applies a ConsistentBackup that only a limit just widened admits: the admission policies read the
+   * ConsistentBackupPolicy a moment after it changed.
+   */
+  async applyOnceAdmitted(namespace: string, name: string, spec: Record<string, unknown>): Promise<void> {
+    await waitFor(
+      () =>
+        this.applyConsistentBackup(namespace, name, spec).then(
+          () => true,
+          () => false,
+        ),
+      { what: `${namespace}/${name} to be admitted under the widened limits` },
+    );
+  }
+
   async consistentBackup(namespace: string, name: string): Promise<ConsistentBackup> {
     return (await this.adminKubeConfig.makeApiClient(CustomObjectsApi).getNamespacedCustomObject({
       group: 'consistentbackup.io',

@@ -43,16 +43,10 @@ export class RealVeleroTestbed extends ClusterAdmin {
       });
       // The tests take run-now backups seconds apart and prove Velero's own cron with a per-minute schedule:
       // the cluster admin widens those two limits, as an admin may.
-      await run('kubectl', [
-        '--kubeconfig',
-        env.kubeconfigPath,
-        'patch',
-        'consistentbackuppolicy',
-        'cluster',
-        '--type=merge',
-        '-p',
-        JSON.stringify({ spec: { minRunNowInterval: '0s', minScheduleInterval: '1m' } }),
-      ]);
+      await new ClusterAdmin(env.kubeconfigPath, env.kubeConfig, 0).setClusterPolicy({
+        minRunNowInterval: '0s',
+        minScheduleInterval: '1m',
+      });
       const operator = await new OperatorProcess({ kubeconfigPath }).start();
       const { velero } = await ensureVeleroBinaries();
       return new RealVeleroTestbed(env, operator, kubeconfigPath, velero);

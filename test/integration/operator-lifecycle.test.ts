@@ -179,25 +179,11 @@ test('a spec change updates the Schedule and suspend pauses it', async () => {
 
 test('a storage location reaches the ConsistentBackups that use it, by name or as the default', async () => {
   await bed.standIn.ensureStorageLocation('archive', { phase: 'Available' });
-  // The cluster admin allows the second location; admission reads the policy a moment later.
-  await bed.kubectl([
-    'patch',
-    'consistentbackuppolicy',
-    'cluster',
-    '--type=merge',
-    '-p',
-    JSON.stringify({ spec: { allowedStorageLocations: ['archive'] } }),
-  ]);
+  // The cluster admin allows the second location.
+  await bed.setClusterPolicy({ allowedStorageLocations: ['archive'] });
   const spec = (velero?: object) => ({ schedule: '0 1 * * *', rpo: '26h', ...(velero && { velero }) });
   await bed.applyConsistentBackup('storage', 'on-default', spec());
-  await waitFor(
-    () =>
-      bed.applyConsistentBackup('storage', 'on-archive', spec({ storageLocation: 'archive' })).then(
-        () => true,
-        () => false,
-      ),
-    { what: 'the archive location to be admitted' },
-  );
+  await bed.applyOnceAdmitted('storage', 'on-archive', spec({ storageLocation: 'archive' }));
   const storage = (name: string, status: string) =>
     bed.waitForStatus(
       'storage',
